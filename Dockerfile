@@ -1,0 +1,41 @@
+# One image for every Retort process (api, worker, serve, cli); the command picks the role.
+# GPU workers build with --build-arg BASE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04, so that
+# @tensorflow/tfjs-node-gpu finds CUDA 11.2 + cuDNN 8.1 (see README); Node 20 is copied in.
+ARG BASE=node:20-bookworm-slim
+FROM node:20-bookworm-slim AS node
+FROM ${BASE} AS retort
+COPY --from=node /usr/local/bin /usr/local/bin
+COPY --from=node /usr/local/lib/node_modules /usr/local/lib/node_modules
+WORKDIR /app
+ENV NODE_ENV=production NX_DAEMON=false
+COPY package.json package-lock.json ./
+COPY apps/api/package.json apps/api/
+COPY apps/worker/package.json apps/worker/
+COPY apps/admin/package.json apps/admin/
+COPY apps/serve/package.json apps/serve/
+COPY apps/cli/package.json apps/cli/
+COPY libs/contracts/package.json libs/contracts/
+COPY libs/datasets/package.json libs/datasets/
+COPY libs/db/package.json libs/db/
+COPY libs/engine/package.json libs/engine/
+COPY libs/serving/package.json libs/serving/
+COPY libs/storage/package.json libs/storage/
+COPY libs/teacher/package.json libs/teacher/
+COPY libs/tokenizer/package.json libs/tokenizer/
+COPY jobs/package.json jobs/
+# Dev dependencies stay: the sources run through @swc-node/register and the admin is built here.
+RUN npm ci --include=dev --no-audit --no-fund
+# GPU/CPU-native workers: --build-arg TFJS_NATIVE=@tensorflow/tfjs-node-gpu (or @tensorflow/tfjs-node)
+# runs that package's install script, which downloads libtensorflow (needs network at build time).
+ARG TFJS_NATIVE=""
+RUN if [ -n "$TFJS_NATIVE" ]; then npm install-scripts approve "$TFJS_NATIVE" && npm rebuild "$TFJS_NATIVE"; fi
+COPY . .
+RUN npm run build:admin
+EXPOSE 3000 3001
+ENTRYPOINT ["node", "apps/cli/bin/retort.js"]
+CMD ["api"]
+
+# The admin console alone, on nginx, proxying the API (docker compose's "admin" service).
+FROM nginx:1.27-alpine AS admin
+COPY --from=retort /app/apps/admin/dist /usr/share/nginx/html
+COPY apps/admin/nginx.conf /etc/nginx/conf.d/default.conf

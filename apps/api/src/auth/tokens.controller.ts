@@ -1,0 +1,63 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { DataSource, In } from 'typeorm';
+import { CreateTokenSchema } from '@retort/contracts';
+import { ApiToken } from '@retort/db';
+import { AuditService } from '../audit/audit.service';
+import { filterIds, parseListQuery, sendPage } from '../common/list-query';
+import { parseBody } from '../common/zod-body';
+import type { AuthedRequest } from './auth.guard';
+import { Needs } from './roles.decorator';
+import { TokenService } from './token.service';
+
+@ApiTags('auth')
+@Controller('api/v1')
+export class TokensController {
+  constructor(
+    @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(TokenService) private readonly tokens: TokenService,
+    @Inject(AuditService) private readonly audit: AuditService,
+  ) {}
+
+  /** Who the caller is; the admin console's login checks a token with it. */
+  @Get('me')
+  @Needs('viewer')
+  me(@Req() req: AuthedRequest) {
+    return { name: req.principal.name, role: req.principal.role };
+  }
+
+  @Get('tokens')
+  @Needs('admin')
+  async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
+    const q = parseListQuery(query, ['name', 'role', 'createdAt', 'lastUsedAt'], { field: 'createdAt', order: 'DESC' });
+    const where = Array.isArray(q.filter.id) ? { id: In(filterIds(q)) } : {};
+    const [items, total] = await this.ds.getRepository(ApiToken).findAndCount({ where, order: { [q.sort.field]: q.sort.order }, skip: q.skip, take: q.take });
+    return sendPage(res, 'tokens', q, items, total);
+  }
+
+  /** The token itself is in this answer only; the database keeps its sha256. */
+  @Post('tokens')
+  @Needs('admin')
+  async create(@Body() body: unknown, @Req() req: AuthedRequest) {
+    const dto = parseBody(CreateTokenSchema, body);
+    const { token, row } = await this.tokens.create(dto.name, dto.role);
+    await this.audit.record(req.principal, 'token.create', { type: 'api_token', id: row.id }, { name: row.name, role: row.role });
+    return { ...row, token };
+  }
+
+  @Delete('tokens/:id')
+  @HttpCode(200)
+  @Needs('admin')
+  async revoke(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: AuthedRequest) {
+    const repo = this.ds.getRepository(ApiToken);
+    const row = await repo.findOneBy({ id });
+    if (!row) throw new NotFoundException(`token ${id} does not exist`);
+    if (!row.revokedAt) {
+      row.revokedAt = new Date();
+      await repo.save(row);
+      await this.audit.record(req.principal, 'token.revoke', { type: 'api_token', id }, { name: row.name });
+    }
+    return row;
+  }
+}

@@ -1,0 +1,65 @@
+import type { Response } from 'express';
+import { z } from 'zod';
+import { ProblemException } from './problem';
+
+/** react-admin simple-rest list parameters: sort=["f","ASC"]&range=[0,24]&filter={...}. */
+export interface ListQuery {
+  sort: { field: string; order: 'ASC' | 'DESC' };
+  skip: number;
+  take: number;
+  filter: Record<string, unknown>;
+}
+
+const json = <T extends z.ZodType>(schema: T, name: string) =>
+  z.string().transform((s, ctx) => {
+    try {
+      return JSON.parse(s);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `${name} must be JSON` });
+      return z.NEVER;
+    }
+  }).pipe(schema);
+
+const QuerySchema = z.object({
+  sort: json(z.tuple([z.string(), z.enum(['ASC', 'DESC', 'asc', 'desc'])]), 'sort').optional(),
+  range: json(z.tuple([z.number().int().min(0), z.number().int().min(0)]).refine(([a, b]) => b >= a, 'range end must be ≥ start'), 'range').optional(),
+  filter: json(z.record(z.string(), z.unknown()), 'filter').optional(),
+});
+
+export const MAX_PAGE = 1000;
+
+export function parseListQuery(query: unknown, sortable: readonly string[], defaultSort: ListQuery['sort']): ListQuery {
+  const parsed = QuerySchema.safeParse(query);
+  if (!parsed.success) {
+    throw new ProblemException(400, 'invalid-list-query', 'invalid list parameters', {
+      errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  const { sort, range, filter } = parsed.data;
+  if (sort && !sortable.includes(sort[0])) {
+    throw new ProblemException(400, 'invalid-list-query', `cannot sort by "${sort[0]}"; sortable: ${sortable.join(', ')}`, {
+      errors: [{ path: 'sort', message: `unknown field ${sort[0]}` }],
+    });
+  }
+  const [start, end] = range ?? [0, 24];
+  return {
+    sort: sort ? { field: sort[0], order: sort[1].toUpperCase() as 'ASC' | 'DESC' } : defaultSort,
+    skip: start,
+    take: Math.min(end - start + 1, MAX_PAGE),
+    filter: filter ?? {},
+  };
+}
+
+/** Sets Content-Range (e.g. "datasets 0-24/100") as react-admin's simple-rest provider expects. */
+export function sendPage<T>(res: Response, resource: string, q: ListQuery, items: T[], total: number): T[] {
+  const end = items.length ? q.skip + items.length - 1 : q.skip;
+  res.setHeader('Content-Range', `${resource} ${q.skip}-${end}/${total}`);
+  return items;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The ids of a `filter={"id": [...]}` (react-admin's getMany); values that are not ids match nothing. */
+export function filterIds(q: ListQuery): string[] {
+  return (q.filter.id as unknown[]).filter((v): v is string => typeof v === 'string' && UUID.test(v));
+}

@@ -1,0 +1,58 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CreateEndpointSchema, UpdateEndpointSchema } from '@retort/contracts';
+import type { AuthedRequest } from '../auth/auth.guard';
+import { Needs } from '../auth/roles.decorator';
+import { parseListQuery, sendPage } from '../common/list-query';
+import { parseBody } from '../common/zod-body';
+import { EndpointsService } from './endpoints.service';
+
+/** Teachers and serving targets. Admins manage them; the API key is write-only. */
+@ApiTags('endpoints')
+@Controller('api/v1/endpoints')
+export class EndpointsController {
+  constructor(@Inject(EndpointsService) private readonly endpoints: EndpointsService) {}
+
+  @Get()
+  @Needs('viewer')
+  async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
+    const q = parseListQuery(query, ['name', 'createdAt', 'purpose'], { field: 'name', order: 'ASC' });
+    const [items, total] = await this.endpoints.list(q);
+    return sendPage(res, 'endpoints', q, items, total);
+  }
+
+  @Post()
+  @Needs('admin')
+  create(@Body() body: unknown, @Req() req: AuthedRequest) {
+    return this.endpoints.create(parseBody(CreateEndpointSchema, body), req.principal);
+  }
+
+  @Get(':id')
+  @Needs('viewer')
+  show(@Param('id', new ParseUUIDPipe()) id: string) {
+    return this.endpoints.get(id);
+  }
+
+  /** Any field; `apiKey: null` removes the key. */
+  @Patch(':id')
+  @Needs('admin')
+  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown, @Req() req: AuthedRequest) {
+    return this.endpoints.update(id, parseBody(UpdateEndpointSchema, body), req.principal);
+  }
+
+  /** "Test connection": {ok, models?, modelListed?, latencyMs, error?}. */
+  @Post(':id/test')
+  @HttpCode(200)
+  @Needs('operator')
+  test(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: AuthedRequest) {
+    return this.endpoints.testConnection(id, req.principal);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Needs('admin')
+  async remove(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: AuthedRequest) {
+    await this.endpoints.remove(id, req.principal);
+  }
+}

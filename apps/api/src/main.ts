@@ -1,0 +1,67 @@
+import 'reflect-metadata';
+import { INestApplication, Logger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import express from 'express';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { RetortConfig } from '@retort/contracts';
+import { AppModule } from './app.module';
+import { TokenService } from './auth/token.service';
+import { MetricsService } from './metrics/metrics.service';
+
+export { resolveBootstrapToken, resolveSecretKey } from './auth/bootstrap-token';
+export { hashToken } from './auth/token.service';
+
+const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+export interface ApiApp {
+  app: INestApplication;
+  openapi: OpenAPIObject;
+}
+
+/** Builds the api (migrations run while it starts) without listening, for `startApi` and tests. */
+export async function createApiApp(config: RetortConfig, opts: { bootstrapToken?: string } = {}): Promise<ApiApp> {
+  const app = await NestFactory.create(AppModule.forRoot(config), {
+    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+    bodyParser: false,
+  });
+  app.enableShutdownHooks();
+  app.enableCors({ exposedHeaders: ['Content-Range', 'X-Content-SHA256'] });
+  app.use(app.get(MetricsService).middleware);
+  // JSON bodies only; uploads stream their raw body to the handler.
+  app.use(express.json({ limit: '10mb', type: ['application/json', 'application/*+json'] }));
+  const openapi = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle('Retort API').setVersion('v1').addBearerAuth().build(),
+  );
+  SwaggerModule.setup('docs', app, openapi, { jsonDocumentUrl: 'docs/openapi.json' });
+  serveAdmin(app, config);
+  if (opts.bootstrapToken) await app.get(TokenService).ensureBootstrap(opts.bootstrapToken);
+  await app.init();
+  return { app, openapi };
+}
+
+export async function startApi(config: RetortConfig, bootstrapToken?: string): Promise<INestApplication> {
+  const { app } = await createApiApp(config, { bootstrapToken });
+  await app.listen(config.port, config.host);
+  new Logger('api').log(`listening on http://${config.host}:${config.port}`);
+  return app;
+}
+
+/** The admin console's build, with history-API fallback for its client-side routes. */
+function serveAdmin(app: INestApplication, config: RetortConfig): void {
+  const dist = config.adminDist ?? path.resolve(__dirname, '..', '..', 'admin', 'dist');
+  const index = path.join(dist, 'index.html');
+  if (!fs.existsSync(index)) {
+    new Logger('api').warn(`admin console not built (${index} missing): run npm run build:admin`);
+    return;
+  }
+  app.use(express.static(dist, { index: false }));
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const apiPath = /^\/(api|docs|healthz|metrics)(\/|$)/.test(req.path);
+    if (req.method !== 'GET' || apiPath) return next();
+    res.sendFile(index);
+  });
+}

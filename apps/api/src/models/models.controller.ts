@@ -1,0 +1,36 @@
+import { Body, Controller, Get, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { RegisterModelSchema } from '@retort/contracts';
+import type { AuthedRequest } from '../auth/auth.guard';
+import { Needs } from '../auth/roles.decorator';
+import { parseListQuery, sendPage } from '../common/list-query';
+import { parseBody } from '../common/zod-body';
+import { ModelsService } from './models.service';
+
+@ApiTags('models')
+@Controller('api/v1/models')
+export class ModelsController {
+  constructor(@Inject(ModelsService) private readonly models: ModelsService) {}
+
+  @Get()
+  @Needs('viewer')
+  async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
+    const q = parseListQuery(query, ['name', 'createdAt'], { field: 'name', order: 'ASC' });
+    const [items, total] = await this.models.list(q);
+    return sendPage(res, 'models', q, items, total);
+  }
+
+  /** {name, path}: a Hugging Face layout directory readable by the api and every worker. */
+  @Post()
+  @Needs('operator')
+  register(@Body() body: unknown, @Req() req: AuthedRequest) {
+    return this.models.register(parseBody(RegisterModelSchema, body), req.principal);
+  }
+
+  @Get(':id')
+  @Needs('viewer')
+  show(@Param('id', new ParseUUIDPipe()) id: string) {
+    return this.models.get(id);
+  }
+}

@@ -1,0 +1,50 @@
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { Needs } from '../auth/roles.decorator';
+import { ProblemException } from '../common/problem';
+import { parseBody } from '../common/zod-body';
+import { EndpointsService } from '../endpoints/endpoints.service';
+
+const ChatSchema = z
+  .object({
+    /** A serving or teacher endpoint (name or id). */
+    endpoint: z.string().min(1),
+    /** The base model or an adapter name loaded there; default the endpoint's model. */
+    model: z.string().min(1).optional(),
+    messages: z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() })).min(1),
+    maxTokens: z.number().int().min(1).max(2048).default(128),
+    temperature: z.number().min(0).max(2).default(0),
+  })
+  .strict();
+
+/** The console's playground: one chat completion through an endpoint, with its key kept server-side. */
+@ApiTags('playground')
+@Controller('api/v1/playground')
+export class PlaygroundController {
+  constructor(@Inject(EndpointsService) private readonly endpoints: EndpointsService) {}
+
+  @Post('chat')
+  @HttpCode(200)
+  @Needs('viewer')
+  async chat(@Body() body: unknown) {
+    const dto = parseBody(ChatSchema, body);
+    const e = await this.endpoints.resolve(dto.endpoint);
+    const key = await this.endpoints.apiKey(e.id);
+    const started = Date.now();
+    let res: Response;
+    try {
+      res = await fetch(`${e.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...(key ? { Authorization: `Bearer ${key}` } : {}) },
+        body: JSON.stringify({ model: dto.model ?? e.model, messages: dto.messages, max_tokens: dto.maxTokens, temperature: dto.temperature }),
+        signal: AbortSignal.timeout(Math.min(e.timeoutMs, 120000)),
+      });
+    } catch (err) {
+      throw new ProblemException(502, 'endpoint-unreachable', `endpoint ${e.name} at ${e.baseUrl} did not answer: ${(err as Error).message}`);
+    }
+    const answer = (await res.json().catch(() => ({}))) as { choices?: { message?: { content?: string }; finish_reason?: string }[]; error?: { message?: string }; usage?: unknown };
+    if (!res.ok) throw new ProblemException(502, 'endpoint-error', `endpoint ${e.name} answered HTTP ${res.status}: ${answer.error?.message ?? 'no message'}`);
+    return { model: dto.model ?? e.model, content: answer.choices?.[0]?.message?.content ?? '', finishReason: answer.choices?.[0]?.finish_reason ?? null, usage: answer.usage ?? null, latencyMs: Date.now() - started };
+  }
+}

@@ -1,0 +1,88 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CreateRunSchema } from '@retort/contracts';
+import type { AuthedRequest } from '../auth/auth.guard';
+import { Needs } from '../auth/roles.decorator';
+import { parseListQuery, sendPage } from '../common/list-query';
+import { parseBody } from '../common/zod-body';
+import { RunsService } from './runs.service';
+
+@ApiTags('runs')
+@Controller('api/v1/runs')
+export class RunsController {
+  constructor(@Inject(RunsService) private readonly runs: RunsService) {}
+
+  /** {kind: "train", baseModel, datasetVersions, adapter, hyperparameters, ...}: 202 with the queued run. */
+  @Post()
+  @HttpCode(202)
+  @Needs('operator')
+  create(@Body() body: unknown, @Req() req: AuthedRequest) {
+    return this.runs.create(parseBody(CreateRunSchema, body), req.principal);
+  }
+
+  @Get()
+  @Needs('viewer')
+  async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
+    const q = parseListQuery(query, ['createdAt', 'status', 'kind'], { field: 'createdAt', order: 'DESC' });
+    const [items, total] = await this.runs.list(q);
+    return sendPage(res, 'runs', q, items, total);
+  }
+
+  @Get(':id')
+  @Needs('viewer')
+  show(@Param('id', new ParseUUIDPipe()) id: string) {
+    return this.runs.get(id);
+  }
+
+  /** Events after ?after=<event id>, oldest first (the loss curve is the "metrics" events). */
+  @Get(':id/events')
+  @Needs('viewer')
+  events(@Param('id', new ParseUUIDPipe()) id: string, @Query('after') after?: string) {
+    return this.runs.events(id, /^\d+$/.test(after ?? '') ? after : '0');
+  }
+
+  /** The same as server-sent events, until the run finishes. */
+  @Get(':id/events/stream')
+  @Needs('viewer')
+  async stream(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: AuthedRequest, @Res() res: Response) {
+    await this.runs.get(id);
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+    let after = '0';
+    let open = true;
+    req.on('close', () => (open = false));
+    while (open) {
+      for (const e of await this.runs.events(id, after)) {
+        res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+        after = e.id;
+      }
+      const run = await this.runs.get(id);
+      if (['succeeded', 'failed', 'cancelled'].includes(run.status)) {
+        res.write(`event: end\ndata: ${JSON.stringify({ status: run.status })}\n\n`);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    res.end();
+  }
+
+  @Get(':id/checkpoints')
+  @Needs('viewer')
+  checkpoints(@Param('id', new ParseUUIDPipe()) id: string) {
+    return this.runs.checkpoints(id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @Needs('operator')
+  cancel(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: AuthedRequest) {
+    return this.runs.cancel(id, req.principal);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(200)
+  @Needs('operator')
+  retry(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: AuthedRequest) {
+    return this.runs.retry(id, req.principal);
+  }
+}

@@ -1,0 +1,268 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
+import type { FlowJob, FlowProducer, Queue } from 'bullmq';
+import { DataSource, In, IsNull, MoreThan } from 'typeorm';
+import { CreateGenerateRunSchema, fitPools, FlowName, formatBytes, JobName, jobId, planMemory, QueueName, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type ModelConfigLike, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig } from '@retort/contracts';
+import { Adapter, AdapterVersion, Checkpoint, DatasetVersion, Endpoint, Run, RunEvent } from '@retort/db';
+import { AuditService } from '../audit/audit.service';
+import type { Principal } from '../auth/token.service';
+import { filterIds, type ListQuery } from '../common/list-query';
+import { ProblemException } from '../common/problem';
+import { ModelsService } from '../models/models.service';
+import { WorkersService } from '../workers/workers.service';
+
+const FINISHED = ['succeeded', 'failed', 'cancelled'];
+
+/** What a schedule adds to the pipelines it starts. */
+export interface PipelineOptions {
+  scheduleId?: string;
+  gate?: Record<string, unknown>;
+  autoPromote?: boolean;
+}
+const JOB_OPTS = { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: 1000, removeOnFail: 1000 };
+
+@Injectable()
+export class RunsService {
+  constructor(
+    @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(ModelsService) private readonly models: ModelsService,
+    @Inject(WorkersService) private readonly workers: WorkersService,
+    @InjectQueue(QueueName.train) private readonly trainQueue: Queue,
+    @InjectQueue(QueueName.generate) private readonly generateQueue: Queue,
+    @InjectQueue(QueueName.evaluate) private readonly evaluateQueue: Queue,
+    @InjectFlowProducer(FlowName.pipelines) private readonly flows: FlowProducer,
+  ) {}
+
+  /** The queue and job name of a run of this kind. */
+  private job(run: Run): { queue: Queue; name: JobName } {
+    if (run.kind === 'train') return { queue: this.trainQueue, name: JobName.train };
+    if (run.kind === 'generate') return { queue: this.generateQueue, name: JobName.generate };
+    if (run.kind === 'evaluate') return { queue: this.evaluateQueue, name: JobName.evaluate };
+    throw new Error(`runs of kind ${run.kind} have no queue yet`);
+  }
+
+  async create(dto: CreateRunDto, who: Principal, pipelineOptions: PipelineOptions = {}): Promise<Run> {
+    if (dto.kind === 'pipeline') return this.createPipeline(dto, who, { gate: dto.gate, autoPromote: dto.autoPromote, ...pipelineOptions });
+    const config = dto.kind === 'train' ? await this.trainConfig(dto) : dto.kind === 'generate' ? await this.generateConfig(dto) : await this.evaluateConfig(dto);
+    const run = await this.ds.transaction(async (m) => {
+      const saved = await m.getRepository(Run).save(m.getRepository(Run).create({ kind: dto.kind, status: 'queued', config: config as unknown as Record<string, unknown>, progress: {}, parentId: null, error: null, worker: null, scheduleId: null }));
+      await this.audit.record(who, 'run.create', { type: 'run', id: saved.id }, { kind: dto.kind }, m);
+      return saved;
+    });
+    await this.enqueue(run);
+    return run;
+  }
+
+  /**
+   * A pipeline run with one child run per step, queued as a BullMQ flow: evaluate waits for train,
+   * which waits for generate; each step reads its inputs from the step before.
+   */
+  private async createPipeline(dto: CreatePipelineRunDto, who: Principal, opts: PipelineOptions): Promise<Run> {
+    const gen = await this.generateConfig(
+      CreateGenerateRunSchema.parse({ kind: 'generate', teacher: dto.teacher, datasetVersion: dto.prompts, outputDataset: dto.outputDataset ?? `${dto.adapter}-synthetic`, ...dto.generate }),
+    );
+    const model = await this.models.resolve(dto.student).catch(() => {
+      throw new ProblemException(400, 'validation', `no base model "${dto.student}" is registered`, { errors: [{ path: 'student', message: 'unknown model' }] });
+    });
+    await this.readyVersions([{ id: dto.evalDatasetVersion, path: 'evalDatasetVersion' }]);
+    await this.checkCapacity(model.config, dto.hyperparameters);
+    const runs = await this.ds.transaction(async (m) => {
+      const repo = m.getRepository(Run);
+      const scheduleId = opts.scheduleId ?? null;
+      const make = (kind: Run['kind'], parentId: string | null, config: object) => repo.save(repo.create({ kind, status: 'queued', config: config as Record<string, unknown>, progress: {}, parentId, error: null, worker: null, scheduleId }));
+      const pipeline = await make('pipeline', null, {});
+      const generate = await make('generate', pipeline.id, gen);
+      const train = await make('train', pipeline.id, { baseModelId: model.id, datasetVersionIds: [], dataFromRunId: generate.id, adapterName: dto.adapter, hyperparameters: dto.hyperparameters } satisfies TrainRunConfig);
+      const evaluate = await make('evaluate', pipeline.id, {
+        baseModelId: model.id,
+        datasetVersionId: dto.evalDatasetVersion,
+        adapters: [],
+        adapterFromRunId: train.id,
+        teacherEndpointId: dto.evaluateTeacher ? gen.teacherEndpointId : undefined,
+        maxTokens: dto.evaluate.maxTokens ?? 64,
+        regex: dto.evaluate.regex,
+        limit: dto.evaluate.limit,
+        gate: opts.gate,
+      } satisfies EvaluateRunConfig);
+      pipeline.config = { steps: { generate: generate.id, train: train.id, evaluate: evaluate.id }, autoPromote: opts.autoPromote ?? false } satisfies PipelineRunConfig as unknown as Record<string, unknown>;
+      await repo.save(pipeline);
+      await this.audit.record(who, 'run.create', { type: 'run', id: pipeline.id }, { kind: 'pipeline', adapter: dto.adapter }, m);
+      return { pipeline, generate, train, evaluate };
+    });
+    await this.addFlow(runs.pipeline);
+    return runs.pipeline;
+  }
+
+  /** Queue options are set on every node: queue defaults do not apply to flows. */
+  private async addFlow(pipeline: Run): Promise<void> {
+    const { steps } = pipeline.config as unknown as PipelineRunConfig;
+    const node = (kind: 'generate' | 'train' | 'evaluate', children?: FlowJob[]): FlowJob => {
+      const name = kind === 'generate' ? JobName.generate : kind === 'train' ? JobName.train : JobName.evaluate;
+      const data = { runId: steps[kind] };
+      return { name, queueName: kind, data, opts: { ...JOB_OPTS, jobId: jobId(name, data), failParentOnFailure: true }, children };
+    };
+    await this.flows.add(node('evaluate', [node('train', [node('generate')])]));
+  }
+
+  private async trainConfig(dto: CreateTrainRunDto): Promise<TrainRunConfig> {
+    const model = await this.models.resolve(dto.baseModel).catch(() => {
+      throw new ProblemException(400, 'validation', `no base model "${dto.baseModel}" is registered`, { errors: [{ path: 'baseModel', message: 'unknown model' }] });
+    });
+    await this.readyVersions([...dto.datasetVersions.map((id, i) => ({ id, path: `datasetVersions.${i}` })), ...(dto.evalDatasetVersion ? [{ id: dto.evalDatasetVersion, path: 'evalDatasetVersion' }] : [])]);
+    await this.checkCapacity(model.config, dto.hyperparameters);
+    return {
+      baseModelId: model.id,
+      datasetVersionIds: dto.datasetVersions,
+      evalDatasetVersionId: dto.evalDatasetVersion,
+      tag: dto.tag,
+      evalTag: dto.evalTag,
+      adapterName: dto.adapter,
+      hyperparameters: dto.hyperparameters,
+    };
+  }
+
+  /**
+   * Refuses a training run that no registered worker pool can hold, before it is queued. With no
+   * training worker registered at all the run is accepted and waits for one.
+   */
+  private async checkCapacity(modelConfig: Record<string, any>, hp: CreateTrainRunDto['hyperparameters']): Promise<void> {
+    const pools = workerPools(await this.workers.list(), QueueName.train);
+    if (!pools.length) return;
+    let plan;
+    try {
+      plan = planMemory({ config: modelConfig as ModelConfigLike, method: hp.method, seq: hp.maxSeqLen, batch: hp.batchSize, rank: hp.rank, ...(hp.targetModules === 'all-linear' ? {} : { targets: hp.targetModules }), backend: pools[0].backend as never });
+    } catch (err) {
+      throw new ProblemException(400, 'validation', `cannot plan the memory of this model: ${(err as Error).message}`, { errors: [{ path: 'baseModel', message: (err as Error).message }] });
+    }
+    const fit = fitPools(plan, pools);
+    if (fit.fits.length) return;
+    const largest = fit.largest!;
+    throw new ProblemException(422, 'insufficient-memory', `this run needs about ${formatBytes(fit.needBytes)} (${hp.method}, seq ${hp.maxSeqLen}, batch ${hp.batchSize}); the largest worker pool, ${largest.name}, holds ${formatBytes(largest.usableBytes)}`, {
+      errors: [{ path: 'hyperparameters', message: `needs ${formatBytes(fit.needBytes)}, largest pool ${largest.name} has ${formatBytes(largest.usableBytes)}` }],
+    });
+  }
+
+  private async generateConfig(dto: CreateGenerateRunDto): Promise<GenerateRunConfig> {
+    const teacher = await this.teacher(dto.teacher);
+    await this.readyVersions([{ id: dto.datasetVersion, path: 'datasetVersion' }]);
+    const { kind: _kind, teacher: _teacher, datasetVersion, ...rest } = dto;
+    return { teacherEndpointId: teacher.id, datasetVersionId: datasetVersion, ...rest };
+  }
+
+  private async evaluateConfig(dto: CreateEvaluateRunDto): Promise<EvaluateRunConfig> {
+    const model = await this.models.resolve(dto.baseModel).catch(() => {
+      throw new ProblemException(400, 'validation', `no base model "${dto.baseModel}" is registered`, { errors: [{ path: 'baseModel', message: 'unknown model' }] });
+    });
+    await this.readyVersions([{ id: dto.datasetVersion, path: 'datasetVersion' }]);
+    const adapters = [];
+    for (const [i, ref] of dto.adapters.entries()) adapters.push({ adapterVersionId: await this.adapterVersionId(ref, `adapters.${i}`) });
+    let teacherEndpointId: string | undefined;
+    if (dto.teacher) teacherEndpointId = (await this.teacher(dto.teacher)).id;
+    return { baseModelId: model.id, datasetVersionId: dto.datasetVersion, tag: dto.tag, adapters, teacherEndpointId, maxTokens: dto.maxTokens, regex: dto.regex, limit: dto.limit };
+  }
+
+  /** "name@version" (or "name" for its latest version) or a version id. */
+  private async adapterVersionId(ref: string, path: string): Promise<string> {
+    if (/^[0-9a-f-]{36}$/i.test(ref)) {
+      const v = await this.ds.getRepository(AdapterVersion).findOneBy({ id: ref });
+      if (v) return v.id;
+    } else {
+      const [name, version] = ref.split('@');
+      const adapter = await this.ds.getRepository(Adapter).findOneBy({ name });
+      const v = adapter && (await this.ds.getRepository(AdapterVersion).findOne({ where: { adapterId: adapter.id, ...(version ? { version: Number(version.replace(/^v/, '')) } : {}) }, order: { version: 'DESC' } }));
+      if (v) return v.id;
+    }
+    throw new ProblemException(400, 'validation', `no adapter version "${ref}"`, { errors: [{ path, message: 'unknown adapter version' }] });
+  }
+
+  private async teacher(ref: string): Promise<Endpoint> {
+    const isUuid = /^[0-9a-f-]{36}$/i.test(ref);
+    const teacher = await this.ds.getRepository(Endpoint).findOneBy(isUuid ? { id: ref } : { name: ref });
+    if (!teacher || teacher.purpose !== 'teacher') throw new ProblemException(400, 'validation', `no teacher endpoint "${ref}"`, { errors: [{ path: 'teacher', message: teacher ? 'is a serving endpoint, not a teacher' : 'unknown endpoint' }] });
+    return teacher;
+  }
+
+  private async readyVersions(refs: { id: string; path: string }[]): Promise<void> {
+    const versions = await this.ds.getRepository(DatasetVersion).findBy({ id: In(refs.map((r) => r.id)) });
+    for (const { id, path } of refs) {
+      const v = versions.find((x) => x.id === id);
+      if (!v) throw new ProblemException(400, 'validation', `dataset version ${id} does not exist`, { errors: [{ path, message: 'unknown dataset version' }] });
+      if (v.status !== 'ready') throw new ProblemException(409, 'version-not-ready', `dataset version ${id} is ${v.status}`, { errors: [{ path, message: `is ${v.status}` }] });
+    }
+  }
+
+  list(q: ListQuery): Promise<[Run[], number]> {
+    const where: Record<string, unknown> = {};
+    for (const key of ['kind', 'status', 'parentId'] as const) if (typeof q.filter[key] === 'string') where[key] = q.filter[key];
+    if (q.filter.parentId === null) where.parentId = IsNull();
+    if (Array.isArray(q.filter.id)) where.id = In(filterIds(q));
+    return this.ds.getRepository(Run).findAndCount({ where, order: { [q.sort.field]: q.sort.order }, skip: q.skip, take: q.take });
+  }
+
+  async get(id: string): Promise<Run> {
+    const run = await this.ds.getRepository(Run).findOneBy({ id });
+    if (!run) throw new NotFoundException(`run ${id} does not exist`);
+    return run;
+  }
+
+  async events(id: string, afterId = '0', limit = 1000): Promise<RunEvent[]> {
+    await this.get(id);
+    return this.ds.getRepository(RunEvent).find({ where: { runId: id, id: MoreThan(afterId) }, order: { id: 'ASC' }, take: limit });
+  }
+
+  async checkpoints(id: string): Promise<Checkpoint[]> {
+    await this.get(id);
+    return this.ds.getRepository(Checkpoint).find({ where: { runId: id }, order: { step: 'ASC' } });
+  }
+
+  /** Queued runs stop at once; a running one stops within one training step (the worker polls). */
+  async cancel(id: string, who: Principal): Promise<Run> {
+    const run = await this.get(id);
+    if (FINISHED.includes(run.status)) throw new ProblemException(409, 'run-finished', `run ${id} is already ${run.status}`);
+    if (run.kind === 'pipeline') {
+      // Every unfinished step stops: queued ones at once, the running one within a step.
+      await this.ds.query(`UPDATE run SET status = 'cancelled', finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END WHERE (id = $1 OR parent_id = $1) AND status IN ('queued', 'running')`, [id]);
+      await this.audit.record(who, 'run.cancel', { type: 'run', id });
+      return this.get(id);
+    }
+    await this.ds.getRepository(Run).update({ id }, { status: 'cancelled', ...(run.status === 'queued' ? { finishedAt: new Date() } : {}) });
+    const { queue, name } = this.job(run);
+    const job = await queue.getJob(jobId(name, { runId: id }));
+    if (job && (await job.isWaiting().catch(() => false))) await job.remove().catch(() => undefined);
+    await this.audit.record(who, 'run.cancel', { type: 'run', id });
+    return this.get(id);
+  }
+
+  /** A failed or cancelled run goes back to the queue and resumes from its last checkpoint. */
+  async retry(id: string, who: Principal): Promise<Run> {
+    const run = await this.get(id);
+    if (!['failed', 'cancelled'].includes(run.status)) throw new ProblemException(409, 'run-not-retryable', `run ${id} is ${run.status}; only failed or cancelled runs can be retried`);
+    if (run.kind === 'pipeline') {
+      // Steps that succeeded are skipped by their jobs; the others run again from their checkpoints.
+      const steps = await this.ds.getRepository(Run).findBy({ parentId: id });
+      const jobs = await Promise.all(steps.filter((s) => s.status !== 'succeeded').map(async (step) => { const { queue, name } = this.job(step); return queue.getJob(jobId(name, { runId: step.id })); }));
+      // A step still winding down (its worker has not noticed the cancel yet) keeps its job id busy.
+      if ((await Promise.all(jobs.map((j) => j?.isActive() ?? false))).some(Boolean)) throw new ProblemException(409, 'run-stopping', `pipeline ${id} is still stopping; retry in a moment`);
+      for (const job of jobs) await job?.remove().catch(() => undefined);
+      await this.ds.query(`UPDATE run SET status = 'queued', error = NULL, finished_at = NULL WHERE (id = $1 OR parent_id = $1) AND status <> 'succeeded'`, [id]);
+      await this.addFlow(run);
+      await this.audit.record(who, 'run.retry', { type: 'run', id });
+      return this.get(id);
+    }
+    const { queue, name } = this.job(run);
+    const old = await queue.getJob(jobId(name, { runId: id }));
+    if (old && (await old.isActive())) throw new ProblemException(409, 'run-stopping', `run ${id} is still stopping; retry in a moment`);
+    if (old) await old.remove().catch(() => undefined);
+    await this.ds.getRepository(Run).update({ id }, { status: 'queued', error: null, finishedAt: null });
+    await this.enqueue(run);
+    await this.audit.record(who, 'run.retry', { type: 'run', id });
+    return this.get(id);
+  }
+
+  private async enqueue(run: Run): Promise<void> {
+    const payload = { runId: run.id };
+    const { queue, name } = this.job(run);
+    await queue.add(name, payload, { jobId: jobId(name, payload), attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: 1000, removeOnFail: 1000 });
+  }
+}

@@ -1,0 +1,87 @@
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Queue } from 'bullmq';
+import { loadConfig, QueueName, redisOptionsFromUrl, type RetortConfig } from '@retort/contracts';
+import { createTestDatabase, type TestDatabase } from '@retort/db';
+import { startWorker } from '../../worker/src/main';
+import { createApiApp } from '../src/main';
+import { TokenService } from '../src/auth/token.service';
+
+export interface TestStack {
+  app: INestApplication;
+  openapi: OpenAPIObject;
+  config: RetortConfig;
+  baseUrl: string;
+  tokens: { admin: string; operator: string; viewer: string };
+  worker?: INestApplicationContext;
+  close(): Promise<void>;
+}
+
+/**
+ * The real api on a fresh Postgres database, real Redis with a queue prefix of its own and a
+ * temporary artifact directory; optionally a real worker in the same process.
+ */
+export async function startTestStack(opts: { worker?: boolean; env?: Record<string, string>; databaseUrl?: string } = {}): Promise<TestStack> {
+  // A given database (e.g. the embedded PGlite) is used as it is; otherwise a fresh one on the local server.
+  const db: TestDatabase = opts.databaseUrl ? { url: opts.databaseUrl, name: 'given', drop: async () => undefined } : await createTestDatabase();
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'retort-test-'));
+  const adminToken = `rt_test_admin_${randomBytes(12).toString('hex')}`;
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    RETORT_HOME: home,
+    RETORT_QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}`,
+    RETORT_ADMIN_TOKEN: adminToken,
+    RETORT_LOG_LEVEL: 'error',
+    RETORT_PORT: '3000',
+    ...opts.env,
+  });
+  const { app, openapi } = await createApiApp(config, { bootstrapToken: adminToken });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const tokenService = app.get(TokenService);
+  const tokens = {
+    admin: adminToken,
+    operator: (await tokenService.create('test-operator', 'operator')).token,
+    viewer: (await tokenService.create('test-viewer', 'viewer')).token,
+  };
+  const worker = opts.worker ? await startWorker(config) : undefined;
+  return {
+    app,
+    openapi,
+    config,
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    tokens,
+    worker,
+    async close() {
+      await worker?.close();
+      await app.close();
+      await obliterateQueues(config);
+      await db.drop();
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Leaves nothing behind in Redis: every queue under this test's prefix is removed. */
+async function obliterateQueues(config: RetortConfig): Promise<void> {
+  for (const name of Object.values(QueueName)) {
+    const q = new Queue(name, { connection: redisOptionsFromUrl(config.redisUrl), prefix: config.queuePrefix });
+    await q.obliterate({ force: true });
+    await q.close();
+  }
+}
+
+export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 20000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,234 @@
+import { Command } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { ApiClient } from '../client';
+import { print, table } from '../output';
+
+interface Run { id: string; kind: string; status: string; progress: Record<string, any>; error: string | null; worker: string | null; createdAt: string; config: Record<string, any> }
+interface DatasetVersion { id: string; version: number; status: string }
+interface Dataset { id: string; name: string; versions: DatasetVersion[] }
+
+const FINISHED = ['succeeded', 'failed', 'cancelled'];
+
+export function registerRunCommand(program: Command): void {
+  const run = program.command('run').description('runs: distill, train, eval, status, ls, cancel, retry');
+  const json = () => Boolean(program.opts().json);
+
+  run
+    .command('train')
+    .description('train a LoRA/QLoRA adapter on a worker')
+    .requiredOption('--model <name>', 'registered base model')
+    .requiredOption('--dataset <ref...>', 'data set NAME or NAME@VERSION (latest ready by default); repeatable')
+    .requiredOption('--adapter <name>', 'adapter to register the result as')
+    .option('--eval-dataset <ref>', 'held-out data set NAME[@VERSION]')
+    .option('--tag <tag>', 'train only on records with this tag (e.g. split:train)')
+    .option('--eval-tag <tag>', 'evaluate only on records with this tag (e.g. split:eval)')
+    .option('--qlora', 'NF4 base weights (QLoRA)')
+    .option('--steps <n>', 'optimizer steps', '100')
+    .option('--batch-size <n>', 'micro-batch size', '8')
+    .option('--grad-accum <n>', 'gradient accumulation', '1')
+    .option('--lr <x>', 'peak learning rate', '2e-4')
+    .option('--rank <n>', 'LoRA rank', '8')
+    .option('--alpha <x>', 'LoRA alpha', '16')
+    .option('--max-seq-len <n>', 'longest sequence in tokens', '1024')
+    .option('--save-every <n>', 'checkpoint every N steps', '50')
+    .option('--eval-every <n>', 'evaluate every N steps', '0')
+    .option('--seed <n>', 'random seed', '0')
+    .option('--watch', 'follow progress until the run ends')
+    .action(async (o: Record<string, string | boolean | string[] | undefined>) => {
+      const api = ApiClient.fromEnv();
+      const versions = await Promise.all((o.dataset as string[]).map((ref) => resolveVersion(api, ref)));
+      const body = {
+        kind: 'train',
+        baseModel: o.model,
+        datasetVersions: versions,
+        ...(o.evalDataset ? { evalDatasetVersion: await resolveVersion(api, o.evalDataset as string) } : {}),
+        ...(o.tag ? { tag: o.tag } : {}),
+        ...(o.evalTag ? { evalTag: o.evalTag } : {}),
+        adapter: o.adapter,
+        hyperparameters: {
+          method: o.qlora ? 'qlora' : 'lora',
+          steps: int(o.steps, 'steps'),
+          batchSize: int(o.batchSize, 'batch-size'),
+          gradAccum: int(o.gradAccum, 'grad-accum'),
+          lr: num(o.lr, 'lr'),
+          rank: int(o.rank, 'rank'),
+          alpha: num(o.alpha, 'alpha'),
+          maxSeqLen: int(o.maxSeqLen, 'max-seq-len'),
+          saveEvery: int(o.saveEvery, 'save-every'),
+          evalEvery: int(o.evalEvery, 'eval-every'),
+          seed: int(o.seed, 'seed'),
+        },
+      };
+      const { data } = await api.request<Run>('POST', '/api/v1/runs', { json: body });
+      const final = o.watch ? await watch(api, data.id, json()) : data;
+      print(json(), final, () => `run ${final.id}: ${final.status}${final.error ? ` (${final.error})` : ''}`);
+      if (o.watch && final.status !== 'succeeded') process.exitCode = 1;
+    });
+
+  run
+    .command('status <id>')
+    .description('a run and its latest progress')
+    .option('--watch', 'follow progress until the run ends')
+    .action(async (id: string, o: { watch?: boolean }) => {
+      const api = ApiClient.fromEnv();
+      const r = o.watch ? await watch(api, id, json()) : (await api.request<Run>('GET', `/api/v1/runs/${id}`)).data;
+      print(json(), r, () => `run ${r.id} (${r.kind}): ${r.status}  step ${r.progress.step ?? '-'}/${r.progress.totalSteps ?? '-'}  loss ${fmt(r.progress.loss)}${r.error ? `\n  error: ${r.error}` : ''}`);
+    });
+
+  run
+    .command('ls')
+    .description('recent runs')
+    .action(async () => {
+      const { data } = await ApiClient.fromEnv().request<Run[]>('GET', '/api/v1/runs?range=[0,49]');
+      print(json(), data, () => table(['id', 'kind', 'status', 'step', 'loss', 'created'], data.map((r) => [r.id, r.kind, r.status, String(r.progress.step ?? '-'), fmt(r.progress.loss), r.createdAt.slice(0, 19)])));
+    });
+
+  for (const action of ['cancel', 'retry'] as const) {
+    run
+      .command(`${action} <id>`)
+      .description(action === 'cancel' ? 'stop a run within one training step' : 'resume a failed or cancelled run from its last checkpoint')
+      .action(async (id: string) => {
+        const { data } = await ApiClient.fromEnv().request<Run>('POST', `/api/v1/runs/${id}/${action}`);
+        print(json(), data, () => `run ${data.id}: ${data.status}`);
+      });
+  }
+
+  run
+    .command('distill')
+    .description('teacher generation → LoRA training → evaluation, as one pipeline run')
+    .requiredOption('--dataset <ref>', 'prompt data set NAME[@VERSION]')
+    .requiredOption('--teacher <endpoint>', 'teacher endpoint')
+    .requiredOption('--student <model>', 'student base model')
+    .option('--eval-dataset <ref>', 'held-out set with reference answers (default: NAME-eval)')
+    .option('--adapter <name>', 'adapter to register (default: STUDENT-DATASET)')
+    .option('--samples <n>', 'teacher samples per prompt', '1')
+    .option('--temperature <x>', 'teacher temperature', '0')
+    .option('--max-tokens <n>', 'teacher answer budget', '64')
+    .option('--qlora', 'NF4 base weights (QLoRA)')
+    .option('--steps <n>', 'optimizer steps', '100')
+    .option('--batch-size <n>', 'micro-batch size', '8')
+    .option('--lr <x>', 'peak learning rate', '2e-4')
+    .option('--rank <n>', 'LoRA rank', '8')
+    .option('--max-seq-len <n>', 'longest sequence in tokens', '256')
+    .option('--eval-max-tokens <n>', 'answer budget when evaluating', '64')
+    .option('--watch', 'follow the steps until the pipeline ends')
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      const api = ApiClient.fromEnv();
+      const [name] = (o.dataset as string).split('@');
+      const body = {
+        kind: 'pipeline',
+        teacher: o.teacher,
+        prompts: await resolveVersion(api, o.dataset as string),
+        student: o.student,
+        adapter: (o.adapter as string) ?? `${o.student}-${name}`,
+        evalDatasetVersion: await resolveVersion(api, (o.evalDataset as string) ?? `${name}-eval`),
+        generate: { samples: int(o.samples, 'samples'), temperature: num(o.temperature, 'temperature'), maxTokens: int(o.maxTokens, 'max-tokens') },
+        hyperparameters: { method: o.qlora ? 'qlora' : 'lora', steps: int(o.steps, 'steps'), batchSize: int(o.batchSize, 'batch-size'), lr: num(o.lr, 'lr'), rank: int(o.rank, 'rank'), maxSeqLen: int(o.maxSeqLen, 'max-seq-len') },
+        evaluate: { maxTokens: int(o.evalMaxTokens, 'eval-max-tokens') },
+      };
+      const { data } = await api.request<Run>('POST', '/api/v1/runs', { json: body });
+      const final = o.watch ? await watchPipeline(api, data.id, json()) : data;
+      print(json(), final, () => pipelineSummary(final));
+      if (o.watch && final.status !== 'succeeded') process.exitCode = 1;
+    });
+
+  run
+    .command('eval')
+    .description('evaluate a base model, adapters and a teacher on a held-out set')
+    .requiredOption('--model <name>', 'base model')
+    .requiredOption('--dataset <ref>', 'held-out data set NAME[@VERSION] with reference answers')
+    .option('--adapter <ref...>', 'adapter NAME[@VERSION] to score beside the base (repeatable)')
+    .option('--teacher <endpoint>', 'also score this teacher')
+    .option('--max-tokens <n>', 'answer budget', '64')
+    .option('--watch', 'wait for the report')
+    .action(async (o: Record<string, string | string[] | boolean | undefined>) => {
+      const api = ApiClient.fromEnv();
+      const body = { kind: 'evaluate', baseModel: o.model, datasetVersion: await resolveVersion(api, o.dataset as string), adapters: (o.adapter as string[]) ?? [], ...(o.teacher ? { teacher: o.teacher } : {}), maxTokens: int(o.maxTokens, 'max-tokens') };
+      const { data } = await api.request<Run>('POST', '/api/v1/runs', { json: body });
+      const final = o.watch ? await watch(api, data.id, true) : data;
+      print(json(), final, () => (final.progress.report ? reportTable(final.progress.report.subjects) : `run ${final.id}: ${final.status}${final.error ? ` (${final.error})` : ''}`));
+      if (o.watch && final.status !== 'succeeded') process.exitCode = 1;
+    });
+}
+
+interface Subject { label: string; n: number; scores: Record<string, number>; loss?: number; perplexity?: number; tokenAccuracy?: number }
+
+function reportTable(subjects: Subject[]): string {
+  const f = (x?: number) => (x === undefined ? '-' : x.toFixed(3));
+  return table(['subject', 'exact', 'contains', 'rougeL', 'loss', 'ppl', 'tok acc'], subjects.map((s) => [s.label, f(s.scores.exact), f(s.scores.contains), f(s.scores.rougeL), f(s.loss), f(s.perplexity), f(s.tokenAccuracy)]));
+}
+
+function pipelineSummary(r: Run): string {
+  const scores = r.progress.scores as Record<string, Record<string, number>> | undefined;
+  if (!scores) return `run ${r.id} (pipeline): ${r.status}${r.error ? ` (${r.error})` : ''}`;
+  return `run ${r.id} (pipeline): ${r.status}\n` + reportTable(Object.entries(scores).map(([label, s]) => ({ label, n: 0, scores: s, loss: s.loss })));
+}
+
+/** Follows a pipeline's steps: one line per step, redrawn as they progress. */
+async function watchPipeline(api: ApiClient, id: string, quiet: boolean): Promise<Run> {
+  let last = '';
+  for (;;) {
+    const { data: r } = await api.request<Run>('GET', `/api/v1/runs/${id}`);
+    const { data: all } = await api.request<(Run & { parentId: string | null })[]>('GET', '/api/v1/runs?range=[0,199]');
+    const steps = all.filter((s) => s.parentId === id).sort((a, b) => ['generate', 'train', 'evaluate'].indexOf(a.kind) - ['generate', 'train', 'evaluate'].indexOf(b.kind));
+    const line = steps
+      .map((s) => {
+        const p = s.progress;
+        const detail = s.kind === 'generate' && p.total ? ` ${p.answered}/${p.total}` : s.kind === 'train' && p.totalSteps ? ` step ${p.step}/${p.totalSteps} loss ${fmt(p.loss)}` : '';
+        return `${s.kind}: ${s.status}${detail}`;
+      })
+      .join(' | ');
+    if (!quiet && line !== last) process.stderr.write(line + '\n');
+    last = line;
+    if (FINISHED.includes(r.status)) return r;
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+}
+
+/** Polls the run, drawing a progress bar (step, loss, tokens/s, ETA) on a terminal. */
+async function watch(api: ApiClient, id: string, quiet: boolean): Promise<Run> {
+  const bar = quiet || !process.stderr.isTTY ? null : new SingleBar({ format: 'step {value}/{total} |{bar}| loss {loss} | {tps} tok/s | ETA {eta_formatted}', stream: process.stderr, hideCursor: true });
+  let started = false;
+  for (;;) {
+    const { data: r } = await api.request<Run>('GET', `/api/v1/runs/${id}`);
+    const p = r.progress;
+    if (bar && p.totalSteps) {
+      if (!started) bar.start(p.totalSteps, 0, { loss: '-', tps: '-' });
+      started = true;
+      bar.update(p.step ?? 0, { loss: fmt(p.loss), tps: p.tokensPerSec ? Math.round(p.tokensPerSec) : '-' });
+    } else if (!bar && !quiet && p.step) {
+      process.stderr.write(`step ${p.step}/${p.totalSteps} loss ${fmt(p.loss)}\n`);
+    }
+    if (FINISHED.includes(r.status)) {
+      bar?.stop();
+      return r;
+    }
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+}
+
+async function resolveVersion(api: ApiClient, ref: string): Promise<string> {
+  const [name, v] = ref.split('@');
+  const { data: found } = await api.request<{ id: string }[]>('GET', `/api/v1/datasets?filter=${encodeURIComponent(JSON.stringify({ name }))}`);
+  if (!found[0]) throw new Error(`--dataset: no data set named "${name}"`);
+  const { data } = await api.request<Dataset>('GET', `/api/v1/datasets/${found[0].id}`);
+  const version = v ? data.versions.find((x) => String(x.version) === v.replace(/^v/, '')) : data.versions.find((x) => x.status === 'ready');
+  if (!version) throw new Error(`--dataset: ${name} has no ${v ? `version ${v}` : 'ready version'}`);
+  return version.id;
+}
+
+function int(v: unknown, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`--${flag}: expected an integer, got "${v}"`);
+  return n;
+}
+
+function num(v: unknown, flag: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`--${flag}: expected a number, got "${v}"`);
+  return n;
+}
+
+function fmt(x: unknown): string {
+  return typeof x === 'number' ? x.toFixed(4) : '-';
+}

@@ -1,0 +1,54 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ApiClient, ApiError } from '../client';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+export const DEMO_MODELS_DIR = path.join(REPO_ROOT, 'datasets', 'demo-models');
+export const DEMO_DATA_DIR = path.join(REPO_ROOT, 'datasets', 'demo-support');
+
+export interface DemoModels {
+  teacher: string;
+  student: string;
+}
+
+export function demoModels(): DemoModels {
+  const teacher = path.join(DEMO_MODELS_DIR, 'demo-teacher');
+  const student = path.join(DEMO_MODELS_DIR, 'demo-student');
+  for (const dir of [teacher, student]) {
+    if (!fs.existsSync(path.join(dir, 'config.json'))) throw new Error(`${dir}: the demo model is missing; make it with node -r @swc-node/register scripts/demo-models/make.ts --out datasets/demo-models`);
+  }
+  return { teacher, student };
+}
+
+/**
+ * Seeds the demo through the API (idempotent: what exists already is kept): the two base models,
+ * the demo-support prompts and its held-out set, the teacher endpoint and the serving endpoint
+ * on the embedded retort serve.
+ */
+export async function seedDemo(api: ApiClient, models: DemoModels, serveUrl: string): Promise<string[]> {
+  const done: string[] = [];
+  const ignoreConflict = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      done.push(what);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 409)) throw err;
+    }
+  };
+  await ignoreConflict('model demo-teacher', () => api.request('POST', '/api/v1/models', { json: { name: 'demo-teacher', path: models.teacher } }));
+  await ignoreConflict('model demo-student', () => api.request('POST', '/api/v1/models', { json: { name: 'demo-student', path: models.student } }));
+  for (const [name, file, purpose] of [
+    ['demo-support', 'prompts.jsonl', 'prompts'],
+    ['demo-support-eval', 'eval.jsonl', 'train'],
+  ] as const) {
+    const { data: found } = await api.request<{ id: string; latestVersion: unknown }[]>('GET', `/api/v1/datasets?filter=${encodeURIComponent(JSON.stringify({ name }))}`);
+    const id = found[0]?.id ?? (await api.request<{ id: string }>('POST', '/api/v1/datasets', { json: { name, description: 'demo: parcel-support requests (datasets/README.md)' } })).data.id;
+    if (found[0]?.latestVersion) continue;
+    await api.request('POST', `/api/v1/datasets/${id}/versions?purpose=${purpose}&filename=${file}`, { body: fs.readFileSync(path.join(DEMO_DATA_DIR, file)), headers: { 'Content-Type': 'application/x-ndjson' } });
+    done.push(`data set ${name}`);
+  }
+  const endpoint = (name: string, purpose: string, model: string) => ({ name, purpose, kind: 'retort', baseUrl: `${serveUrl}/v1`, model, maxConcurrency: 2 });
+  await ignoreConflict('endpoint demo-teacher', () => api.request('POST', '/api/v1/endpoints', { json: endpoint('demo-teacher', 'teacher', 'demo-teacher') }));
+  await ignoreConflict('endpoint demo-serve', () => api.request('POST', '/api/v1/endpoints', { json: endpoint('demo-serve', 'serving', 'demo-student') }));
+  return done;
+}

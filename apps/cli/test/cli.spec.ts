@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { initModel } from '@retort/engine';
+import { startTestStack, type TestStack } from '../../api/test/harness';
+
+const BIN = path.resolve(__dirname, '..', 'bin', 'retort.js');
+const run = promisify(execFile);
+
+async function retort(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 60000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('retort CLI', () => {
+  it('lists the commands of the design', async () => {
+    const { code, stdout } = await retort(['--help']);
+    expect(code).toBe(0);
+    for (const command of ['up', 'api', 'worker', 'serve', 'dataset', 'run', 'adapter', 'schedule', 'model', 'train', 'generate']) {
+      expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    }
+  });
+
+  it('stops on a bad configuration value, naming the variable', async () => {
+    const { code, stderr } = await retort(['db', 'migrate'], { RETORT_PORT: 'abc', DATABASE_URL: 'mysql://x' });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/RETORT_PORT: .*"abc"/);
+    expect(stderr).toMatch(/DATABASE_URL: must be a URL with scheme postgres/);
+  });
+
+  describe('against a running api', () => {
+    let stack: TestStack;
+    let dir: string;
+    let env: Record<string, string>;
+    beforeAll(async () => {
+      stack = await startTestStack({ worker: true });
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'retort-cli-'));
+      env = { RETORT_URL: stack.baseUrl, RETORT_TOKEN: stack.tokens.operator, RETORT_HOME: dir };
+    });
+    afterAll(async () => {
+      await stack.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('pushes a file, lists, shows and exports it byte for byte', async () => {
+      const file = path.join(dir, 'support.jsonl');
+      fs.writeFileSync(file, JSON.stringify({ instruction: 'Where is parcel 7?', input: '', output: 'In Leeds.' }) + '\n');
+      const pushed = await retort(['--json', 'dataset', 'push', file, '--name', 'support'], env);
+      expect(pushed.code).toBe(0);
+      const version = JSON.parse(pushed.stdout);
+      expect(version).toMatchObject({ dataset: 'support', version: 1, status: 'ready', records: 1, format: 'alpaca', lineage: { filename: 'support.jsonl' } });
+
+      const ls = await retort(['dataset', 'ls'], env);
+      expect(ls.stdout).toMatch(/^support\s+v1\s+ready\s+1/m);
+
+      const out = path.join(dir, 'out.jsonl');
+      const exported = await retort(['dataset', 'export', 'support@1', '--out', out], env);
+      expect(exported.code).toBe(0);
+      expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toEqual({ messages: [{ role: 'user', content: 'Where is parcel 7?' }, { role: 'assistant', content: 'In Leeds.' }] });
+    });
+
+    it('names the file, line and field of every bad line, and exits 1', async () => {
+      const file = path.join(dir, 'bad.jsonl');
+      fs.writeFileSync(file, [JSON.stringify({ messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] }), '{"messages": [{"role": "bot", "content": "x"}]}'].join('\n'));
+      const { code, stderr } = await retort(['dataset', 'push', file, '--name', 'support'], env);
+      expect(code).toBe(1);
+      expect(stderr).toContain(file);
+      expect(stderr).toMatch(/line 2: messages\[0\]\.role: /);
+    });
+  
+    it('trains an adapter on a worker with run train --watch, then shows it', async () => {
+      const modelDir = path.join(dir, 'student');
+      initModel({ family: 'llama', config: { hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 64 }, out: modelDir, seed: 1 });
+      const register = await fetch(`${stack.baseUrl}/api/v1/models`, { method: 'POST', headers: { Authorization: `Bearer ${stack.tokens.operator}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'student', path: modelDir }) });
+      expect(register.status).toBe(201);
+      const trained = await retort(['--json', 'run', 'train', '--model', 'student', '--dataset', 'support', '--adapter', 'support-lora', '--steps', '6', '--batch-size', '1', '--save-every', '3', '--watch'], env);
+      expect(trained.code).toBe(0);
+      const run = JSON.parse(trained.stdout);
+      expect(run).toMatchObject({ kind: 'train', status: 'succeeded', progress: { step: 6, totalSteps: 6 } });
+      const status = await retort(['run', 'status', run.id], env);
+      expect(status.stdout).toMatch(/succeeded\s+step 6\/6/);
+      const bad = await retort(['run', 'train', '--model', 'nope', '--dataset', 'support', '--adapter', 'x'], env);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/no base model "nope"/);
+    });
+  });
+});

@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { INestApplicationContext, Logger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import * as os from 'node:os';
+import { QueueName, WASM_MAX_BYTES, WORKER_QUEUES, type RetortConfig } from '@retort/contracts';
+import { registerWorker } from './registration';
+import { WorkerModule } from './worker.module';
+
+export const ALL_QUEUES: string[] = [...WORKER_QUEUES];
+const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+export interface WorkerOptions {
+  queues?: string[];
+  /** RETORT_BACKEND for the engine (node-gpu, node, wasm, cpu); default the best that loads. */
+  backend?: string;
+  /** The device memory this worker offers to jobs; default all of it (wasm: at most 4 GiB). */
+  memoryBytes?: number;
+}
+
+/**
+ * A Nest application context (no HTTP) running the BullMQ processors of the given queues. A
+ * worker that trains loads the engine's backend first and declares backend and memory, so the
+ * api can refuse a run that no worker can hold.
+ */
+export async function startWorker(config: RetortConfig, opts: WorkerOptions = {}): Promise<INestApplicationContext> {
+  const queues = opts.queues ?? ALL_QUEUES;
+  const log = new Logger('worker');
+  let backend = 'none';
+  if (queues.includes(QueueName.train) || queues.includes(QueueName.evaluate)) {
+    // Loaded lazily: a worker without the train queue never loads tfjs.
+    const { initBackend } = await import('@retort/engine');
+    backend = (await initBackend(opts.backend)).name;
+  }
+  const memoryBytes = opts.memoryBytes ?? (backend === 'wasm' ? Math.min(WASM_MAX_BYTES, os.totalmem()) : os.totalmem());
+  const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, queues), {
+    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+  });
+  ctx.enableShutdownHooks();
+  const registration = await registerWorker(config, { backend, memoryBytes, queues });
+  const close = ctx.close.bind(ctx);
+  ctx.close = async () => {
+    await registration.stop();
+    await close();
+  };
+  log.log(`${registration.info.name}: queues ${queues.join(', ')} (prefix ${config.queuePrefix}), backend ${backend}, ${(memoryBytes / 2 ** 30).toFixed(1)} GiB`);
+  return ctx;
+}

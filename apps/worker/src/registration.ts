@@ -1,0 +1,25 @@
+import { Redis } from 'ioredis';
+import * as os from 'node:os';
+import { redisOptionsFromUrl, WORKER_TTL_SECONDS, workerKey, type RetortConfig, type WorkerInfo } from '@retort/contracts';
+
+/**
+ * Keeps this worker's declaration (backend, memory, queues) in Redis while it lives, refreshed
+ * well within its TTL, so the api can tell which jobs some worker can hold. A killed worker's
+ * entry expires by itself.
+ */
+export async function registerWorker(config: RetortConfig, info: Omit<WorkerInfo, 'name' | 'startedAt'>): Promise<{ info: WorkerInfo; stop(): Promise<void> }> {
+  const full: WorkerInfo = { ...info, name: `${os.hostname()}:${process.pid}`, startedAt: new Date().toISOString() };
+  const redis = new Redis({ ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: 1 });
+  const key = workerKey(config.queuePrefix, full.name);
+  const write = () => redis.set(key, JSON.stringify(full), 'EX', WORKER_TTL_SECONDS);
+  await write();
+  const timer = setInterval(() => void write().catch(() => undefined), (WORKER_TTL_SECONDS * 1000) / 3);
+  return {
+    info: full,
+    async stop() {
+      clearInterval(timer);
+      await redis.del(key).catch(() => undefined);
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export const CONFIG = Symbol('RetortConfig');
+export const ARTIFACT_STORE = Symbol('ArtifactStore');

@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { initModel } from '@retort/engine';
+import { startTestStack, waitFor, type TestStack } from '../../api/test/harness';
+
+const BIN = path.resolve(__dirname, '../../cli/bin/retort.js');
+
+/** A real `retort worker` process on the test's database, Redis prefix and artifact directory. */
+function startWorker(stack: TestStack, name: string): ChildProcess & { output: string[] } {
+  const child = spawn(process.execPath, [BIN, 'worker', '--queues', 'datasets,train'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: stack.config.databaseUrl,
+      REDIS_URL: stack.config.redisUrl,
+      RETORT_QUEUE_PREFIX: stack.config.queuePrefix,
+      RETORT_HOME: stack.config.home,
+      RETORT_LOG_LEVEL: 'warn',
+      RETORT_JOB_LOCK_MS: '3000',
+      RETORT_STALLED_CHECK_MS: '1000',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }) as ChildProcess & { output: string[] };
+  child.output = [];
+  child.stdout!.on('data', (d) => child.output.push(`[${name}] ${d}`));
+  child.stderr!.on('data', (d) => child.output.push(`[${name}] ${d}`));
+  return child;
+}
+
+describe('training on workers survives a killed worker', () => {
+  let stack: TestStack;
+  let modelDir: string;
+  const workers: (ChildProcess & { output: string[] })[] = [];
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'retort-student-'));
+    initModel({ family: 'qwen2', config: { hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, intermediate_size: 64 }, out: modelDir, seed: 3 });
+  });
+  afterAll(async () => {
+    for (const w of workers) w.kill('SIGKILL');
+    await stack.close();
+    fs.rmSync(modelDir, { recursive: true, force: true });
+  });
+
+  it('two workers, one killed with SIGKILL mid-training: the other resumes from the checkpoint and registers exactly one adapter version', async () => {
+    const op = `Bearer ${stack.tokens.operator}`;
+    const api = () => request(stack.baseUrl);
+    await api().post('/api/v1/models').set('Authorization', op).send({ name: 'student', path: modelDir }).expect(201);
+    const ds = (await api().post('/api/v1/datasets').set('Authorization', op).send({ name: 'train-me' })).body;
+    const lines = Array.from({ length: 24 }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: `ping ${i}` }, { role: 'assistant', content: `pong ${i}` }] }));
+
+    const a = startWorker(stack, 'A');
+    workers.push(a);
+    const version = (await api().post(`/api/v1/datasets/${ds.id}/versions`).set('Authorization', op).set('Content-Type', 'application/x-ndjson').send(lines.join('\n'))).body;
+    await waitFor(async () => (await api().get(`/api/v1/dataset-versions/${version.id}`).set('Authorization', op)).body.status === 'ready', 60000, 'import');
+
+    const run = await api()
+      .post('/api/v1/runs')
+      .set('Authorization', op)
+      .send({ kind: 'train', baseModel: 'student', datasetVersions: [version.id], adapter: 'pong', hyperparameters: { steps: 400, batchSize: 4, saveEvery: 10, lr: 1e-3, warmupSteps: 2, maxSeqLen: 64 } });
+    expect(run.status).toBe(202);
+    const runId = run.body.id;
+
+    // A trains until it has saved a checkpoint; then B joins and A is killed without warning.
+    await waitFor(async () => (await api().get(`/api/v1/runs/${runId}/checkpoints`).set('Authorization', op)).body.length >= 2, 90000, 'checkpoints from worker A');
+    const b = startWorker(stack, 'B');
+    workers.push(b);
+    const before = (await api().get(`/api/v1/runs/${runId}`).set('Authorization', op)).body;
+    expect(before.worker).toMatch(new RegExp(`:${a.pid}$`));
+    a.kill('SIGKILL');
+    await new Promise((r) => a.once('exit', r));
+    const savedByA = (await api().get(`/api/v1/runs/${runId}/checkpoints`).set('Authorization', op)).body.map((c: { step: number }) => c.step);
+    const lastCheckpointOfA = Math.max(...savedByA);
+
+    const done = await waitFor(async () => {
+      const r = (await api().get(`/api/v1/runs/${runId}`).set('Authorization', op)).body;
+      return ['succeeded', 'failed'].includes(r.status) && r;
+    }, 180000, 'the run to finish on worker B').catch((err) => {
+      throw new Error(`${err.message}\n${[...a.output, ...b.output].join('')}`);
+    });
+    expect(done.status).toBe('succeeded');
+    expect(done.worker).toMatch(new RegExp(`:${b.pid}$`));
+
+    const events = (await api().get(`/api/v1/runs/${runId}/events`).set('Authorization', op)).body as { type: string; data: { step?: number; message?: string } }[];
+    const resumed = events.find((e) => e.data.message?.startsWith('resumed from checkpoint at step'));
+    expect(resumed).toBeDefined();
+    const resumedAt = Number(/step (\d+)/.exec(resumed!.data.message!)![1]);
+    expect(resumedAt).toBe(lastCheckpointOfA);
+    expect(lastCheckpointOfA).toBeLessThan(400);
+    // The loss curve continues from the checkpoint to the end on B, and the run ends at step 400.
+    const steps = events.filter((e) => e.type === 'metrics').map((e) => e.data.step as number);
+    expect(steps[steps.length - 1]).toBe(400);
+    const checkpoints = (await api().get(`/api/v1/runs/${runId}/checkpoints`).set('Authorization', op)).body.map((c: { step: number }) => c.step);
+    expect(checkpoints.filter((s: number) => s > lastCheckpointOfA).length).toBeGreaterThan(0);
+
+    const ds2 = stack.app.get(DataSource);
+    const versions = await ds2.query('SELECT version, run_id FROM adapter_version WHERE run_id = $1', [runId]);
+    expect(versions).toEqual([{ version: 1, run_id: runId }]);
+    const files = await ds2.query(`SELECT artifact_prefix FROM adapter_version WHERE run_id = $1`, [runId]);
+    expect(fs.existsSync(path.join(stack.config.artifactsDir, files[0].artifact_prefix, 'adapter_model.safetensors'))).toBe(true);
+  }, 300000);
+});

@@ -1,0 +1,98 @@
+import type { DataSource } from 'typeorm';
+import type { DatasetAnalyzePayload } from '@retort/contracts';
+import { contentHash, exactDuplicateClusters, nearDuplicateClusters, scrubRecord, type ChatMessage, type CurationRecord } from '@retort/datasets';
+import { DatasetVersion } from '@retort/db';
+
+export interface DatasetAnalyzeDeps {
+  ds: DataSource;
+}
+
+/** Clusters listed in the stored analysis; the counts always cover all of them. */
+const MAX_LISTED_CLUSTERS = 2000;
+const PAGE = 5000;
+
+/**
+ * Dedup (exact and MinHash near-duplicate clusters) and PII scrubbing over a version's records.
+ * Both are safe to repeat: dedup recomputes from the records, and scrubbed text has nothing left
+ * for the patterns to find.
+ */
+export async function processDatasetAnalyze(payload: DatasetAnalyzePayload, deps: DatasetAnalyzeDeps): Promise<Record<string, unknown>> {
+  const version = await deps.ds.getRepository(DatasetVersion).findOneBy({ id: payload.versionId });
+  if (!version) throw new Error(`dataset version ${payload.versionId} does not exist`);
+  if (version.status !== 'ready') throw new Error(`dataset version ${payload.versionId} is ${version.status}, not ready`);
+  const result: Record<string, unknown> = {};
+
+  if (payload.pii) {
+    await setAnalysis(deps.ds, version.id, 'pii', { status: 'running', requestId: payload.requestId });
+    const totals = { email: 0, phone: 0, card: 0 };
+    let changed = 0;
+    for await (const page of pages(deps.ds, version.id)) {
+      for (const r of page) {
+        const { record, counts } = scrubRecord(r);
+        if (counts.email + counts.phone + counts.card === 0) continue;
+        totals.email += counts.email;
+        totals.phone += counts.phone;
+        totals.card += counts.card;
+        changed += 1;
+        await deps.ds.query(`UPDATE record SET messages = $2, content_hash = $3, chars = $4, edited = true WHERE id = $1`, [
+          r.id,
+          JSON.stringify(record.messages),
+          contentHash(record),
+          record.messages.reduce((n, m) => n + m.content.length, 0),
+        ]);
+      }
+    }
+    result.pii = { status: 'done', requestId: payload.requestId, counts: totals, recordsChanged: changed, at: new Date().toISOString() };
+    await setAnalysis(deps.ds, version.id, 'pii', result.pii);
+  }
+
+  if (payload.dedup) {
+    await setAnalysis(deps.ds, version.id, 'dedup', { status: 'running', requestId: payload.requestId });
+    const all: CurationRecord[] = [];
+    for await (const page of pages(deps.ds, version.id)) all.push(...page);
+    const exact = exactDuplicateClusters(all);
+    const near = nearDuplicateClusters(all, { threshold: payload.dedup.threshold });
+    result.dedup = {
+      status: 'done',
+      requestId: payload.requestId,
+      threshold: payload.dedup.threshold,
+      exact: summarise(exact),
+      near: summarise(near),
+      at: new Date().toISOString(),
+    };
+    await setAnalysis(deps.ds, version.id, 'dedup', result.dedup);
+  }
+  return result;
+}
+
+export async function failDatasetAnalyze(payload: DatasetAnalyzePayload, deps: DatasetAnalyzeDeps, error: string): Promise<void> {
+  for (const kind of ['pii', 'dedup'] as const) {
+    if (kind === 'pii' ? payload.pii : payload.dedup) await setAnalysis(deps.ds, payload.versionId, kind, { status: 'failed', requestId: payload.requestId, error });
+  }
+}
+
+function summarise(clusters: string[][]) {
+  return {
+    clusters: clusters.length,
+    duplicates: clusters.reduce((n, c) => n + c.length - 1, 0),
+    listed: clusters.slice(0, MAX_LISTED_CLUSTERS),
+  };
+}
+
+async function setAnalysis(ds: DataSource, versionId: string, key: string, value: unknown): Promise<void> {
+  await ds.query(`UPDATE dataset_version SET analysis = jsonb_set(analysis, $2, $3::jsonb, true) WHERE id = $1`, [versionId, `{${key}}`, JSON.stringify(value)]);
+}
+
+/** The version's records in idx order, a page at a time (keyset pagination). */
+async function* pages(ds: DataSource, versionId: string): AsyncGenerator<(CurationRecord & { messages: ChatMessage[] })[]> {
+  let after = -1;
+  for (;;) {
+    const rows: { id: string; idx: number; messages: ChatMessage[]; tags: string[] }[] = await ds.query(
+      `SELECT id::text AS id, idx, messages, tags FROM record WHERE version_id = $1 AND idx > $2 ORDER BY idx LIMIT $3`,
+      [versionId, after, PAGE],
+    );
+    if (rows.length === 0) return;
+    after = rows[rows.length - 1].idx;
+    yield rows.map((r) => ({ id: r.id, messages: r.messages, tags: r.tags }));
+  }
+}

@@ -1,0 +1,173 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { DataSource } from 'typeorm';
+import type { EvaluateRunConfig, RunPayload } from '@retort/contracts';
+import { Adapter, AdapterVersion, BaseModel, DatasetVersion, Endpoint, Run, RunEvent, SecretBox } from '@retort/db';
+import { evaluate, generate, initBackend, loadAdapter, loadModel, tokenizeRecord, type LoraAdapter, type Model } from '@retort/engine';
+import type { ArtifactStore } from '@retort/storage';
+import { evaluateGate, type GateResult, type GateRules } from '@retort/serving';
+import { createTeacherClient } from '@retort/teacher';
+import { ChatTokenizer } from '@retort/tokenizer';
+import { readPrompts, type Prompt } from '../generate/prompts';
+import { finishPipeline, startStep } from '../pipeline';
+import { meanScores, scoreAnswer, type AnswerScores } from './metrics';
+
+export interface EvaluateJobDeps {
+  ds: DataSource;
+  store: ArtifactStore;
+  worker: string;
+  secretKey?: string;
+  /** Asks the api to promote a pipeline's candidate (auto-promote after a passed gate). */
+  enqueueAutoPromote?: (payload: { pipelineRunId: string; adapterVersionId: string }) => Promise<void>;
+}
+
+export interface SubjectReport {
+  label: string;
+  kind: 'base' | 'adapter' | 'teacher';
+  adapterVersionId?: string;
+  n: number;
+  scores: AnswerScores;
+  loss?: number;
+  perplexity?: number;
+  tokenAccuracy?: number;
+  samples: { prompt: string; reference: string; answer: string }[];
+}
+
+const SHOWN = 10;
+
+/**
+ * Scores the base model, each adapter version and (optionally) the teacher on a held-out set:
+ * loss, perplexity and token accuracy where a model is ours, and generation metrics against the
+ * references for everyone. One report, stored with the run and with each adapter version.
+ */
+export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps): Promise<{ status: string }> {
+  const { ds } = deps;
+  const run = await ds.getRepository(Run).findOneBy({ id: payload.runId });
+  if (!run) throw new Error(`run ${payload.runId} does not exist`);
+  if (run.status === 'succeeded' || run.status === 'cancelled') return { status: run.status };
+  if ((await startStep(ds, run, (run.config as unknown as EvaluateRunConfig).adapterFromRunId)) === 'skip') return { status: 'skipped' };
+  const config = await resolveInputs(ds, run.config as unknown as EvaluateRunConfig);
+  await ds.getRepository(Run).update(run.id, { status: 'running', worker: deps.worker, startedAt: run.startedAt ?? new Date(), error: null });
+  await initBackend();
+
+  const version = await ds.getRepository(DatasetVersion).findOneByOrFail({ id: config.datasetVersionId });
+  const prompts: Prompt[] = [];
+  for await (const p of readPrompts(await deps.store.get(version.artifactKey))) {
+    if (config.tag && !p.tags?.includes(config.tag)) continue;
+    if (p.reference !== undefined) prompts.push(p);
+    if (config.limit && prompts.length >= config.limit) break;
+  }
+  if (!prompts.length) throw new Error(`dataset version ${version.id} has no records with a reference answer to evaluate against`);
+  const pattern = config.regex ? new RegExp(config.regex) : undefined;
+
+  const baseModel = await ds.getRepository(BaseModel).findOneByOrFail({ id: config.baseModelId });
+  const model = loadModel(baseModel.path);
+  const tok = ChatTokenizer.fromDir(baseModel.path);
+  const subjects: SubjectReport[] = [];
+  const progress = async (label: string) => {
+    const data = { evaluated: subjects.length, label };
+    await ds.getRepository(Run).update(run.id, { progress: data });
+    await ds.getRepository(RunEvent).insert({ runId: run.id, level: 'info', type: 'message', data: { message: `evaluated ${label}` } as Record<string, any> });
+  };
+
+  subjects.push(scoreModel('base', 'base', model, undefined, tok, prompts, config.maxTokens, pattern));
+  await progress('base');
+  for (const ref of config.adapters) {
+    const av = await ds.getRepository(AdapterVersion).findOneByOrFail({ id: ref.adapterVersionId });
+    const adapter = await ds.getRepository(Adapter).findOneByOrFail({ id: av.adapterId });
+    const dir = await downloadAdapter(deps.store, av.artifactPrefix);
+    try {
+      const lora = loadAdapter(dir, model);
+      const label = ref.label ?? `${adapter.name} v${av.version}`;
+      subjects.push({ ...scoreModel(label, 'adapter', model, lora, tok, prompts, config.maxTokens, pattern), adapterVersionId: av.id });
+      await progress(label);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if (config.teacherEndpointId) {
+    subjects.push(await scoreTeacher(deps, config.teacherEndpointId, prompts, config.maxTokens, pattern));
+    await progress('teacher');
+  }
+
+  const report = { datasetVersionId: version.id, n: prompts.length, subjects, at: new Date().toISOString() };
+  await deps.store.put(`runs/${run.id}/report.json`, JSON.stringify(report, null, 2));
+  for (const s of subjects.filter((x) => x.adapterVersionId)) {
+    const { samples: _samples, ...metrics } = s;
+    await ds.query(`UPDATE adapter_version SET metrics = metrics || jsonb_build_object('evaluation', $2::jsonb) WHERE id = $1`, [s.adapterVersionId, JSON.stringify({ runId: run.id, datasetVersionId: version.id, ...metrics })]);
+  }
+  // Guarded: a run cancelled meanwhile stays cancelled.
+  await ds.getRepository(Run).update({ id: run.id, status: 'running' }, { status: 'succeeded', finishedAt: new Date(), progress: { evaluated: subjects.length, report } as Record<string, any> });
+  const candidate = subjects.find((x) => x.label === 'candidate');
+  const production = subjects.find((x) => x.label === 'production');
+  let gate: (GateResult & { productionVersionId: string | null; evaluateRunId: string }) | undefined;
+  if (candidate) {
+    gate = { ...evaluateGate((config.gate ?? {}) as GateRules, candidate, production), productionVersionId: production?.adapterVersionId ?? null, evaluateRunId: run.id };
+    await ds.query(`UPDATE adapter_version SET gate = $2 WHERE id = $1`, [candidate.adapterVersionId, JSON.stringify(gate)]);
+  }
+  await finishPipeline(ds, run, {
+    adapterVersionId: candidate?.adapterVersionId,
+    scores: Object.fromEntries(subjects.map((x) => [x.label, { ...x.scores, loss: x.loss }])),
+    gate,
+    evaluateRunId: run.id,
+  });
+  if (run.parentId && candidate && gate?.passed && deps.enqueueAutoPromote) {
+    const parent = await ds.getRepository(Run).findOneByOrFail({ id: run.parentId });
+    if ((parent.config as { autoPromote?: boolean }).autoPromote) await deps.enqueueAutoPromote({ pipelineRunId: parent.id, adapterVersionId: candidate.adapterVersionId! });
+  }
+  return { status: 'succeeded' };
+}
+
+/**
+ * A pipeline's evaluate step names its inputs by the runs before it: the candidate the training
+ * run registered, and the version of the same adapter now in production, if any.
+ */
+async function resolveInputs(ds: DataSource, config: EvaluateRunConfig): Promise<EvaluateRunConfig> {
+  if (!config.adapterFromRunId) return config;
+  const train = await ds.getRepository(Run).findOneByOrFail({ id: config.adapterFromRunId });
+  const id = (train.progress as { adapterVersionId?: string }).adapterVersionId;
+  if (train.status !== 'succeeded' || !id) throw new Error(`the training run ${train.id} did not produce an adapter (${train.status})`);
+  const candidate = await ds.getRepository(AdapterVersion).findOneByOrFail({ id });
+  const [production] = await ds.query(`SELECT version_id FROM adapter_stage WHERE adapter_id = $1 AND stage = 'production'`, [candidate.adapterId]);
+  const adapters = [{ adapterVersionId: id, label: 'candidate' }, ...(production && production.version_id !== id ? [{ adapterVersionId: production.version_id as string, label: 'production' }] : []), ...config.adapters];
+  return { ...config, adapters };
+}
+
+function scoreModel(label: string, kind: 'base' | 'adapter', model: Model, lora: LoraAdapter | undefined, tok: ChatTokenizer, prompts: Prompt[], maxTokens: number, pattern?: RegExp): SubjectReport {
+  const chat = (p: Prompt) => p.messages.map((m) => ({ ...m }));
+  const examples = prompts.map((p) => tokenizeRecord({ messages: [...chat(p), { role: 'assistant', content: p.reference! }] }, tok));
+  const metrics = evaluate(model, lora, examples, tok.padTokenId ?? 0);
+  const eos = [tok.eosTokenId, ...[model.config.eosTokenId ?? []].flat()].filter((x): x is number => x !== undefined);
+  const answers = prompts.map((p) => {
+    const text = tok.hasChatTemplate ? tok.applyChatTemplate(chat(p), { addGenerationPrompt: true }) : p.messages.map((m) => m.content).join('\n');
+    return generate(model, tok.encode(text), { maxNewTokens: maxTokens, stopTokenIds: eos, lora, decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }) }).text ?? '';
+  });
+  return report(label, kind, prompts, answers, pattern, { loss: metrics.loss, perplexity: metrics.perplexity, tokenAccuracy: metrics.tokenAccuracy });
+}
+
+async function scoreTeacher(deps: EvaluateJobDeps, endpointId: string, prompts: Prompt[], maxTokens: number, pattern?: RegExp): Promise<SubjectReport> {
+  const e = await deps.ds.getRepository(Endpoint).createQueryBuilder('e').addSelect('e.secretSealed').where('e.id = :id', { id: endpointId }).getOneOrFail();
+  const apiKey = e.secretSealed && deps.secretKey ? new SecretBox(deps.secretKey).open(e.secretSealed) : undefined;
+  const client = createTeacherClient({ baseUrl: e.baseUrl, model: e.model, apiKey, maxConcurrency: e.maxConcurrency, timeoutMs: e.timeoutMs });
+  const answers = await Promise.all(prompts.map(async (p) => (await client.complete({ messages: p.messages, max_tokens: maxTokens, temperature: 0 })).samples[0]?.content ?? ''));
+  return report(`teacher (${e.name})`, 'teacher', prompts, answers, pattern, {});
+}
+
+function report(label: string, kind: SubjectReport['kind'], prompts: Prompt[], answers: string[], pattern: RegExp | undefined, extra: Partial<SubjectReport>): SubjectReport {
+  const scores = prompts.map((p, i) => scoreAnswer(answers[i], p.reference!, pattern));
+  return {
+    label,
+    kind,
+    n: prompts.length,
+    scores: meanScores(scores),
+    ...extra,
+    samples: prompts.slice(0, SHOWN).map((p, i) => ({ prompt: p.messages[p.messages.length - 1].content, reference: p.reference!, answer: answers[i] })),
+  };
+}
+
+async function downloadAdapter(store: ArtifactStore, prefix: string): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'retort-adapter-'));
+  for (const f of ['adapter_model.safetensors', 'adapter_config.json']) fs.writeFileSync(path.join(dir, f), await store.getBuffer(prefix + f));
+  return dir;
+}

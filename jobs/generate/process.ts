@@ -1,0 +1,145 @@
+import { Readable } from 'node:stream';
+import type { DataSource } from 'typeorm';
+import type { GenerateRunConfig, RunPayload } from '@retort/contracts';
+import { canonicalLine, type ChatRecord } from '@retort/datasets';
+import { createDatasetVersion, Dataset, DatasetVersion, Endpoint, Run, RunEvent, SecretBox } from '@retort/db';
+import type { ArtifactStore } from '@retort/storage';
+import { buildTarget, createTeacherClient, filterSamples, runPrompts, type PromptItem, type TeacherResult } from '@retort/teacher';
+import { watchCancel } from '../cancel';
+import { startStep } from '../pipeline';
+import { readPrompts, type Prompt } from './prompts';
+
+export interface GenerateJobDeps {
+  ds: DataSource;
+  store: ArtifactStore;
+  worker: string;
+  secretKey?: string;
+  enqueueImport: (versionId: string) => Promise<void>;
+  cancelPollMs?: number;
+}
+
+/**
+ * Asks the teacher for every prompt of a run's prompt set and keeps each result as it arrives,
+ * so a restarted run skips the prompts already answered and never asks twice for the same prompt
+ * and sample. When all are answered, the kept samples become a new version of the output data set.
+ */
+export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps): Promise<{ status: string; versionId?: string }> {
+  const { ds } = deps;
+  const run = await ds.getRepository(Run).findOneBy({ id: payload.runId });
+  if (!run) throw new Error(`run ${payload.runId} does not exist`);
+  if (run.status === 'succeeded' || run.status === 'cancelled') return { status: run.status };
+  const config = run.config as unknown as GenerateRunConfig;
+  await startStep(ds, run);
+  await ds.getRepository(Run).update(run.id, { status: 'running', worker: deps.worker, startedAt: run.startedAt ?? new Date(), error: null });
+
+  const endpoint = await ds.getRepository(Endpoint).createQueryBuilder('e').addSelect('e.secretSealed').where('e.id = :id', { id: config.teacherEndpointId }).getOneOrFail();
+  if (endpoint.secretSealed && !deps.secretKey) throw new Error('the teacher endpoint has an API key but this worker has no RETORT_SECRET_KEY');
+  const apiKey = endpoint.secretSealed ? new SecretBox(deps.secretKey!).open(endpoint.secretSealed) : undefined;
+  const source = await ds.getRepository(DatasetVersion).findOneByOrFail({ id: config.datasetVersionId });
+  const prompts: Prompt[] = [];
+  for await (const p of readPrompts(await deps.store.get(source.artifactKey))) prompts.push(p);
+
+  const doneRows: { prompt_idx: number }[] = await ds.query('SELECT DISTINCT prompt_idx FROM generation_result WHERE run_id = $1', [run.id]);
+  const done = new Set(doneRows.map((r) => String(r.prompt_idx)));
+  const abort = new AbortController();
+  const cancelled = watchCancel(ds, run.id, deps.cancelPollMs ?? 1000, () => abort.abort());
+  const client = createTeacherClient({ baseUrl: endpoint.baseUrl, model: endpoint.model, apiKey, maxConcurrency: endpoint.maxConcurrency, requestsPerMinute: endpoint.requestsPerMinute ?? undefined, tokensPerMinute: endpoint.tokensPerMinute ?? undefined, timeoutMs: endpoint.timeoutMs, signal: abort.signal });
+  const items: PromptItem[] = prompts.map((p) => ({
+    id: String(p.idx),
+    request: { messages: p.messages, n: config.samples, temperature: config.temperature, top_p: config.topP, max_tokens: config.maxTokens, seed: config.seed === undefined ? undefined : config.seed + p.idx, logprobs: config.logprobs },
+  }));
+  let answered = done.size;
+  let failures = 0;
+  let lastEvent = 0;
+  try {
+    await runPrompts(items, client, {
+      skip: done,
+      signal: abort.signal,
+      onResult: async (id, result) => {
+        await persist(deps, run.id, prompts[Number(id)], result, config);
+        answered += 1;
+        if (Date.now() - lastEvent > 500 || answered === prompts.length) {
+          lastEvent = Date.now();
+          const progress: Record<string, any> = { answered, total: prompts.length, failures };
+          await ds.getRepository(Run).update(run.id, { progress });
+          await ds.getRepository(RunEvent).insert({ runId: run.id, level: 'info', type: 'metrics', data: progress });
+        }
+      },
+      onError: async (id, error) => {
+        failures += 1;
+        await ds.getRepository(RunEvent).insert({ runId: run.id, level: 'warn', type: 'message', data: { message: `prompt ${id}: ${error.message}` } as Record<string, any> });
+      },
+    });
+  } catch (err) {
+    if (cancelled.get()) {
+      await ds.getRepository(Run).update({ id: run.id }, { status: 'cancelled', finishedAt: new Date() });
+      return { status: 'cancelled' };
+    }
+    throw err;
+  } finally {
+    cancelled.stop();
+    await client.close();
+  }
+  if (failures) throw new Error(`${failures} prompt(s) failed after retries; retry the run to ask for just those`);
+
+  const version = await outputVersion(deps, run, config, prompts);
+  const kept = await ds.query(`SELECT count(*)::int AS n FROM generation_result WHERE run_id = $1 AND dropped IS NULL`, [run.id]);
+  // Guarded: a run cancelled meanwhile stays cancelled.
+  await ds.getRepository(Run).update({ id: run.id, status: 'running' }, { status: 'succeeded', finishedAt: new Date(), progress: { answered, total: prompts.length, failures: 0, kept: kept[0].n, outputVersionId: version.id } });
+  return { status: 'succeeded', versionId: version.id };
+}
+
+/** One prompt's samples, with the filters' verdicts, in one statement (all or nothing). */
+async function persist(deps: GenerateJobDeps, runId: string, prompt: Prompt, result: TeacherResult, config: GenerateRunConfig): Promise<void> {
+  const { kept, dropped } = filterSamples(result.samples, { ...config.filters, reference: config.filters.verifier ? prompt.reference : undefined });
+  const reasonOf = new Map(dropped.map((d) => [d.sample.index, `${d.reason}: ${d.detail}`]));
+  const rows = [...kept, ...dropped.map((d) => d.sample)];
+  let logprobsKey: string | null = null;
+  if (config.logprobs !== undefined && result.samples.some((s) => s.logprobs)) {
+    logprobsKey = `runs/${runId}/logprobs/${String(prompt.idx).padStart(8, '0')}.json`;
+    await deps.store.put(logprobsKey, JSON.stringify(result.samples.map((s) => ({ sample: s.index, logprobs: s.logprobs ?? [] }))));
+  }
+  const perSample = Math.round(result.usage.completionTokens / Math.max(1, result.samples.length));
+  await deps.ds.query(
+    `INSERT INTO generation_result (run_id, prompt_idx, sample, output, reasoning, finish_reason, prompt_tokens, completion_tokens, logprobs_key, dropped)
+     SELECT $1, $2, s.sample, s.output, s.reasoning, s.finish, $3, $4, $5, s.dropped
+     FROM unnest($6::int[], $7::text[], $8::text[], $9::text[], $10::text[]) AS s(sample, output, reasoning, finish, dropped)
+     ON CONFLICT (run_id, prompt_idx, sample) DO NOTHING`,
+    [
+      runId,
+      prompt.idx,
+      result.usage.promptTokens,
+      perSample,
+      logprobsKey,
+      rows.map((s) => s.index),
+      rows.map((s) => s.content),
+      rows.map((s) => s.reasoning),
+      rows.map((s) => s.finishReason),
+      rows.map((s) => reasonOf.get(s.index) ?? null),
+    ],
+  );
+}
+
+/** The kept samples as a new version of the output data set, once per run. */
+async function outputVersion(deps: GenerateJobDeps, run: Run, config: GenerateRunConfig, prompts: Prompt[]): Promise<DatasetVersion> {
+  const { ds } = deps;
+  await ds.query(`INSERT INTO dataset (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [config.outputDataset, 'synthetic data from a teacher']);
+  const dataset = await ds.getRepository(Dataset).findOneByOrFail({ name: config.outputDataset });
+  const existing: DatasetVersion[] = await ds.getRepository(DatasetVersion).createQueryBuilder('v').where(`v.lineage->>'runId' = :runId`, { runId: run.id }).getMany();
+  if (existing.length) return existing[0];
+  async function* lines(): AsyncGenerator<string> {
+    const rows: { prompt_idx: number; sample: number; output: string; reasoning: string | null }[] = await ds.query(
+      `SELECT prompt_idx, sample, output, reasoning FROM generation_result WHERE run_id = $1 AND dropped IS NULL ORDER BY prompt_idx, sample`,
+      [run.id],
+    );
+    for (const r of rows) {
+      const p = prompts[r.prompt_idx];
+      const record: ChatRecord = { messages: [...p.messages, { role: 'assistant', content: buildTarget({ content: r.output, reasoning: r.reasoning }, config.reasoning) }] };
+      if (p.tags?.length) record.tags = p.tags;
+      record.meta = { ...(p.meta ?? {}), teacherSample: r.sample, sourcePrompt: r.prompt_idx };
+      yield canonicalLine(record);
+    }
+  }
+  return createDatasetVersion({ ds, store: deps.store, enqueueImport: deps.enqueueImport }, dataset.id, Readable.from(lines()), { name: `run:${run.id}`, tokenId: null }, { source: 'generation', runId: run.id }, { purpose: 'train' });
+}
+

@@ -1,0 +1,272 @@
+/**
+ * The memory planner: how many bytes a LoRA/QLoRA job holds in this engine, before it runs.
+ *
+ * It models what tfjs keeps (everything float32; counted as `tf.memory().numBytes` counts, per live
+ * tensor object, so reshaped views and the clones tfjs saves for the backward pass count in full):
+ *
+ *   persistent  the base (embedding, lm_head, lm_head^T, norms, biases, the projections as float32
+ *               or as NF4 words + 8-bit absmax words + one float per 256 blocks), LoRA A and B,
+ *               AdamW m and v;
+ *   one step    the peak of the forward pass (every op output is alive until the loss scope ends)
+ *               or of the backward pass (tfjs keeps the saved tensors and every gradient it
+ *               produces until backprop ends), plus the largest transient: the attention backward
+ *               of one layer, or the NF4 dequantization of the largest projection (~6 int32 per
+ *               weight while unpacking).
+ *
+ * Per token and layer the counts below come from the engine's code (ops.ts, model.ts: which tensors
+ * each op saves) and were checked against tf.profile on 240 random tiny models (step peak within
+ * -6%..+12%); the gradient coefficients are measured. No tfjs import here: the API uses this module.
+ */
+import { DISTILL_CONFIGS, isNamedSize } from './sizes';
+import type { MemoryPlan, ModelConfigLike, PlanBackend, PlanInput, PoolFit, WorkerPool } from './types';
+
+const F32 = 4;
+const PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+/** 32-bit WebAssembly addresses at most 4 GiB, whatever the host has. */
+export const WASM_MAX_BYTES = 4 * 1024 ** 3;
+
+interface Dims {
+  family: string;
+  V: number;
+  D: number;
+  I: number;
+  L: number;
+  H: number;
+  KV: number;
+  d: number;
+  Q: number;
+  Kv: number;
+  tied: boolean;
+  qkvBias: boolean;
+  oBias: boolean;
+}
+
+function positive(v: unknown, field: string, source: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new Error(`${source}: field "${field}" must be a positive integer (got ${JSON.stringify(v)})`);
+  return v;
+}
+
+function dimsOf(c: ModelConfigLike, source: string): Dims {
+  const D = positive(c.hidden_size, 'hidden_size', source);
+  const H = positive(c.num_attention_heads, 'num_attention_heads', source);
+  const KV = positive(c.num_key_value_heads ?? H, 'num_key_value_heads', source);
+  const d = positive(c.head_dim ?? D / H, 'head_dim', source);
+  const family = String(c.model_type ?? 'llama');
+  if (H % KV !== 0) throw new Error(`${source}: num_attention_heads ${H} is not a multiple of num_key_value_heads ${KV}`);
+  return {
+    family,
+    V: positive(c.vocab_size, 'vocab_size', source),
+    D,
+    I: positive(c.intermediate_size, 'intermediate_size', source),
+    L: positive(c.num_hidden_layers, 'num_hidden_layers', source),
+    H,
+    KV,
+    d,
+    Q: H * d,
+    Kv: KV * d,
+    tied: c.tie_word_embeddings === true,
+    qkvBias: family === 'qwen2' || c.attention_bias === true,
+    oBias: family !== 'qwen2' && c.attention_bias === true,
+  };
+}
+
+/** [in, out] of a projection. */
+function shapeOf(m: Dims, p: (typeof PROJECTIONS)[number]): [number, number] {
+  switch (p) {
+    case 'q_proj':
+      return [m.D, m.Q];
+    case 'k_proj':
+    case 'v_proj':
+      return [m.D, m.Kv];
+    case 'o_proj':
+      return [m.Q, m.D];
+    case 'gate_proj':
+    case 'up_proj':
+      return [m.D, m.I];
+    case 'down_proj':
+      return [m.I, m.D];
+  }
+}
+
+/** Bytes of one NF4 weight of n elements as the engine holds it (nf4.ts: nf4Bytes). */
+export function nf4WeightBytes(n: number): number {
+  const blocks = Math.ceil(n / 64);
+  return F32 * (Math.ceil(n / 8) + Math.ceil(blocks / 4) + Math.ceil(blocks / 256)) + F32;
+}
+
+function resolveTargets(targets: string[] | undefined): (typeof PROJECTIONS)[number][] {
+  if (!targets || targets.includes('all-linear')) return [...PROJECTIONS];
+  for (const t of targets) {
+    if (!(PROJECTIONS as readonly string[]).includes(t)) throw new Error(`targets: "${t}" is not a projection (${PROJECTIONS.join(', ')}, all-linear)`);
+  }
+  return PROJECTIONS.filter((p) => targets.includes(p));
+}
+
+export function resolveConfig(input: Pick<PlanInput, 'config' | 'size'>): { config: ModelConfigLike; name?: string } {
+  if (input.config && input.size) throw new Error('plan: give a config or a size, not both');
+  if (input.config) return { config: input.config };
+  if (!input.size) throw new Error('plan: a config (config.json) or a size (1.5b, 7b, 8b, 14b, 32b, 70b) is needed');
+  const s = input.size.toLowerCase();
+  if (!isNamedSize(s)) throw new Error(`plan: size "${input.size}" is not one of 1.5b, 7b, 8b, 14b, 32b, 70b`);
+  const { name, ...config } = DISTILL_CONFIGS[s];
+  return { config, name };
+}
+
+/** Parameter counts a config implies: all, the seven projections per layer. */
+export function countParams(config: ModelConfigLike): { base: number; linear: number } {
+  const m = dimsOf(config, 'config');
+  let linear = 0;
+  for (const p of PROJECTIONS) {
+    const [i, o] = shapeOf(m, p);
+    linear += i * o;
+  }
+  linear *= m.L;
+  const biases = m.L * ((m.qkvBias ? m.Q + 2 * m.Kv : 0) + (m.oBias ? m.D : 0));
+  const norms = (2 * m.L + 1) * m.D;
+  return { base: linear + biases + norms + m.V * m.D * (m.tied ? 1 : 2), linear };
+}
+
+/** Estimates the memory of a LoRA or QLoRA job in this engine. */
+export function planMemory(input: PlanInput): MemoryPlan {
+  const { config, name } = resolveConfig(input);
+  const m = dimsOf(config, input.size ? `size ${input.size}` : 'config.json');
+  const method = input.method;
+  if (method !== 'lora' && method !== 'qlora') throw new Error(`plan: method "${method as string}" is not lora or qlora`);
+  const backend: PlanBackend = input.backend ?? 'node-gpu';
+  const task = input.task ?? 'train';
+  const r = input.rank ?? 8;
+  const T = positive(input.seq, 'seq', 'plan');
+  const B = positive(input.batch, 'batch', 'plan');
+  positive(r, 'rank', 'plan');
+  const targets = resolveTargets(input.targets);
+  const { V, D, I, L, H, Q, Kv, d } = m;
+  const N = B * T;
+  const notes: string[] = [];
+
+  // --- persistent ---------------------------------------------------------------------------
+  const params = countParams(config);
+  const nonLinear = params.base - params.linear;
+  let linearBytes = 0;
+  let largest = 0;
+  for (const p of PROJECTIONS) {
+    const [i, o] = shapeOf(m, p);
+    linearBytes += L * (method === 'qlora' ? nf4WeightBytes(i * o) : F32 * i * o);
+    largest = Math.max(largest, i * o);
+  }
+  // embedding, lm_head (untied), lm_head^T (the engine keeps both orientations), norms, biases, rotate_half
+  const weights = linearBytes + F32 * (nonLinear + V * D + 2 * d * d) + (method === 'qlora' ? F32 * (16 + 256) : 0);
+  let loraParams = 0;
+  for (const p of targets) {
+    const [i, o] = shapeOf(m, p);
+    loraParams += L * r * (i + o);
+  }
+  const lora = F32 * loraParams;
+
+  // --- one step (floats) ----------------------------------------------------------------------
+  const bias = m.qkvBias ? N * (Q + 2 * Kv) + Q + 2 * Kv : 0;
+  let loraSaved = 0; // each LoRA layer saves its input (no dropout) and x A
+  for (const p of targets) loraSaved += N * shapeOf(m, p)[0] + N * r;
+  const attnScores = B * H * T * T;
+  // Saved for backward: norms 2x(4ND), residual adds 2x(2ND), q and k 8 tensors each (projection,
+  // RoPE, head-major copy), v 2, attention q/k/v + probabilities, o 2, SwiGLU 5, biases; then the
+  // final norm, the logits and one-hot of the loss, and the clones of A and B.
+  const savedPerLayer = 12 * N * D + 11 * N * Q + 12 * N * Kv + 5 * N * I + attnScores + bias + (m.oBias ? N * D : 0) + loraSaved + 4 * T * d + 6 * N;
+  const saved = L * savedPerLayer + 4 * N * D + 2 * N * V + 4 * N + loraParams;
+  // Forward outputs that are not saved (alive until the loss scope closes), and the loss's own temporaries.
+  const forwardOnly = L * (10 * N * D + 14 * N * (Q + Kv) + 5 * N * I + (m.qkvBias ? N * (Q + 2 * Kv) : 0)) + 4 * N * D + 4 * N * V;
+  // Gradients produced by backprop (all held until it ends; measured coefficients), LoRA grads included.
+  const gradientsHeld = L * (22 * N * D + 16 * N * (Q + Kv) + 7 * N * I) + N * V + loraParams;
+  const attnBackward = (backend === 'wasm' ? 6 : 3) * attnScores;
+  const dequant = method === 'qlora' ? 6.15 * largest : 0;
+  const tables = g(m) * T * T + 2 * T * d;
+
+  let activations: number;
+  let gradients = 0;
+  let overhead: number;
+  let optimizer = 0;
+  let kvCache = 0;
+  if (task === 'train') {
+    const fwd = saved + forwardOnly + dequant;
+    const bwd = saved + gradientsHeld + Math.max(attnBackward, dequant);
+    gradients = F32 * loraParams;
+    optimizer = 2 * F32 * loraParams;
+    if (bwd >= fwd) {
+      overhead = F32 * (Math.max(attnBackward, dequant) + tables);
+      activations = F32 * (saved + gradientsHeld - loraParams);
+      notes.push('peak at the end of the backward pass: tfjs keeps every saved tensor and every gradient it produced until backprop returns');
+    } else {
+      overhead = F32 * (dequant + tables);
+      activations = F32 * (saved + forwardOnly);
+      notes.push('peak at the end of the forward pass (the loss over the vocabulary dominates)');
+    }
+  } else {
+    // Prefill of the whole sequence without a tape: every op output lives until the forward returns.
+    activations = F32 * (L * (10 * N * D + 14 * N * (Q + Kv) + 5 * N * I) + 2 * N * D + B * V);
+    overhead = F32 * (3 * attnScores + dequant + tables);
+    kvCache = F32 * 2 * L * B * T * Kv;
+    notes.push(`KV cache: ${L} layers x 2 x [${B * m.KV}, ${T}, ${d}] float32`);
+  }
+  const total = weights + lora + optimizer + gradients + activations + kvCache + overhead;
+
+  notes.push('tfjs is float32 only: weights, LoRA, optimizer state and activations are 4 bytes per value');
+  if (method === 'qlora') notes.push(`NF4 projections: ${(linearBytes / params.linear).toFixed(4)} bytes/param (codes 0.5 + 8-bit absmax 1/64 + float32 per 256 blocks); embeddings, norms and lm_head stay float32`);
+  if (task === 'train') notes.push('no gradient checkpointing: activations grow with layers x batch x seq (the largest term for long sequences)');
+  if (backend === 'wasm' && total > WASM_MAX_BYTES) notes.push(`exceeds the 4 GiB the wasm backend can address (32-bit WebAssembly)`);
+
+  return {
+    model: { name, family: m.family, layers: L, hidden: D, intermediate: I, heads: H, kvHeads: m.KV, headDim: d, vocab: V, tied: m.tied },
+    input: { method, seq: T, batch: B, rank: r, targets, backend, task, ...(input.size ? { size: input.size.toLowerCase() } : {}) },
+    params: { base: params.base, linear: params.linear, lora: loraParams },
+    bytes: { weights, lora, optimizer, gradients, activations, kvCache, overhead, total },
+    linearBytesPerParam: linearBytes / params.linear,
+    notes,
+    pytorchReference: pytorchReference(m, params, method, task, N, B, T, loraParams, H),
+  };
+}
+
+function g(m: Dims): number {
+  return m.H / m.KV;
+}
+
+/** The same job in a typical PyTorch + PEFT (+ bitsandbytes) setup; an estimate for comparison. */
+function pytorchReference(m: Dims, params: { base: number; linear: number }, method: string, task: string, N: number, B: number, T: number, loraParams: number, H: number): MemoryPlan['pytorchReference'] {
+  const nonLinear = params.base - params.linear;
+  const weights = method === 'qlora' ? params.linear * (0.5 + 1 / 64 + 4 / 16384) + 2 * nonLinear : 2 * params.base;
+  const loraAndOptimizer = task === 'train' ? loraParams * (4 + 4 + 8) : loraParams * 2;
+  // Training: bf16 checkpoints of each layer's input, one layer recomputed (34 N D bytes + 5 B H T^2,
+  // Korthikanti et al. 2022), logits in bf16 plus their float32 upcast and gradient.
+  const activations =
+    task === 'train' ? 2 * N * m.D * m.L + 34 * N * m.D + 5 * B * H * T * T + N * m.V * (2 + 4 + 4) : 2 * 2 * m.L * B * T * m.Kv + N * m.V * 2;
+  return {
+    weights,
+    loraAndOptimizer,
+    activations,
+    total: weights + loraAndOptimizer + activations,
+    assumptions:
+      'bf16 base (QLoRA: bitsandbytes NF4 with double quantization, embeddings and lm_head bf16), fp32 LoRA weights, grads and AdamW, gradient checkpointing, eager attention; CUDA context and allocator slack not included',
+  };
+}
+
+/** Which worker pools can hold a plan; wasm pools are capped at 4 GiB. */
+export function fitPools(plan: Pick<MemoryPlan, 'bytes'>, pools: WorkerPool[]): PoolFit {
+  const usable = (p: WorkerPool) => (p.backend === 'wasm' ? Math.min(p.memoryBytes, WASM_MAX_BYTES) : p.memoryBytes);
+  const sorted = [...pools].sort((a, b) => usable(b) - usable(a));
+  const need = plan.bytes.total;
+  return {
+    fits: sorted.filter((p) => usable(p) >= need),
+    largest: sorted.length ? { ...sorted[0], usableBytes: usable(sorted[0]) } : undefined,
+    needBytes: need,
+  };
+}
+
+/** 1536 -> "1.5 KiB"-style binary units. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 100 || i === 0 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
+}

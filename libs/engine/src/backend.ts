@@ -1,0 +1,102 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as path from 'node:path';
+import { registerGradients } from './gradients';
+import { setWasmLayout } from './ops';
+
+/** The tfjs backends the engine can run on, best first. */
+export const BACKENDS = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface BackendInfo {
+  name: BackendName;
+  /** The tfjs-core backend name (`tensorflow`, `wasm`, `cpu`). */
+  tfjsName: string;
+  detail: string;
+}
+
+let active: BackendInfo | undefined;
+
+/**
+ * Makes the Identity kernel share its input's buffer (a reference count, as the cpu backend and the
+ * wasm Reshape kernel do) instead of copying it. tfjs clones every tensor it saves for the backward
+ * pass through Identity, so with the copying wasm kernel each saved activation was held twice (and
+ * once more for every further op that saved it). tfjs tensors are immutable, so sharing is safe.
+ */
+function shareIdentity(backendName: string): void {
+  const kernel = tf.getKernel('Identity', backendName);
+  if (!kernel || (kernel.kernelFunc as { retortShared?: boolean }).retortShared) return;
+  const kernelFunc: tf.KernelFunc = ({ inputs, backend }) => {
+    const x = inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return kernel.kernelFunc({ inputs, backend, attrs: {} });
+    (backend as unknown as { incRef(id: tf.DataId): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  (kernelFunc as { retortShared?: boolean }).retortShared = true;
+  tf.unregisterKernel('Identity', backendName);
+  tf.registerKernel({ kernelName: 'Identity', backendName, kernelFunc });
+}
+
+/** Loads a backend package and returns the tfjs backend name it registers, or throws. */
+async function load(name: BackendName): Promise<{ tfjsName: string; detail: string }> {
+  switch (name) {
+    case 'node-gpu':
+    case 'node': {
+      // Optional dependencies: their install downloads libtensorflow, which may be impossible.
+      require(name === 'node-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
+      return { tfjsName: 'tensorflow', detail: 'libtensorflow' };
+    }
+    case 'wasm': {
+      const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+      // In Node the .wasm binaries are read from the package's dist folder (a file path, trailing slash).
+      const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+      wasm.setWasmPaths(dist + path.sep);
+      shareIdentity('wasm');
+      const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+      // tfjs disables multi-threaded wasm under Node (tfjs issue 3830): one thread.
+      return { tfjsName: 'wasm', detail: simd ? 'simd, 1 thread' : 'no simd, 1 thread' };
+    }
+    case 'cpu':
+      require('@tensorflow/tfjs-backend-cpu');
+      return { tfjsName: 'cpu', detail: 'plain JavaScript' };
+  }
+}
+
+/**
+ * Selects the tfjs backend: `RETORT_BACKEND` (node-gpu | node | wasm | cpu) when set, otherwise the
+ * best one that loads. Logs one line saying which backend runs. Idempotent.
+ */
+export async function initBackend(
+  requested: string | undefined = process.env.RETORT_BACKEND,
+  log: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+): Promise<BackendInfo> {
+  if (active) return active;
+  registerGradients();
+  const wanted = requested?.trim() || undefined;
+  if (wanted && !(BACKENDS as readonly string[]).includes(wanted)) {
+    throw new Error(`RETORT_BACKEND=${wanted} is not one of ${BACKENDS.join(', ')}`);
+  }
+  const candidates: BackendName[] = wanted ? [wanted as BackendName] : [...BACKENDS];
+  const failures: string[] = [];
+  for (const name of candidates) {
+    try {
+      const { tfjsName, detail } = await load(name);
+      if (!(await tf.setBackend(tfjsName))) throw new Error(`tf.setBackend('${tfjsName}') failed`);
+      await tf.ready();
+      setWasmLayout(tfjsName === 'wasm');
+      active = { name, tfjsName, detail };
+      const skipped = failures.length ? ` (unavailable: ${failures.join('; ')})` : '';
+      log(`[retort] engine backend: ${name} (${detail}, tfjs ${tf.version_core})${skipped}`);
+      return active;
+    } catch (err) {
+      const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      failures.push(`${name}: ${msg}`);
+      if (wanted) throw new Error(`RETORT_BACKEND=${wanted} cannot be loaded: ${msg}`);
+    }
+  }
+  throw new Error(`no tfjs backend could be loaded: ${failures.join('; ')}`);
+}
+
+/** The backend chosen by initBackend, if any. */
+export function activeBackend(): BackendInfo | undefined {
+  return active;
+}

@@ -1,0 +1,138 @@
+/** Training data: JSONL records to token ids with loss weights, and length-bucketed batches. */
+import * as fs from 'node:fs';
+import type { ChatMessage, ChatTokenizer } from '@retort/tokenizer';
+import { Rng } from './rng';
+
+/** One tokenized sequence; weights[t] = 1 where token t is a training target. */
+export interface Example {
+  ids: number[];
+  weights: number[];
+}
+
+export interface Batch {
+  /** [B][T] token ids, right-padded. */
+  ids: number[][];
+  /** [B*T] next-token targets and their loss weights (0 at padding and masked positions). */
+  targets: number[];
+  weights: number[];
+  /** Target tokens with weight > 0. */
+  tokens: number;
+}
+
+export interface Record_ {
+  messages?: ChatMessage[];
+  prompt?: string;
+  completion?: string;
+  text?: string;
+}
+
+/** Reads JSONL records: `{messages}`, `{prompt, completion}` or `{text}`. Errors name the file and line. */
+export function readJsonl(file: string): Record_[] {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const out: Record_[] = [];
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    let rec: Record_;
+    try {
+      rec = JSON.parse(line) as Record_;
+    } catch (err) {
+      throw new Error(`${file}:${i + 1}: invalid JSON (${(err as Error).message})`);
+    }
+    if (!Array.isArray(rec.messages) && typeof rec.text !== 'string' && typeof rec.completion !== 'string') {
+      throw new Error(`${file}:${i + 1}: expected "messages", "prompt"/"completion" or "text"`);
+    }
+    out.push(rec);
+  });
+  return out;
+}
+
+/**
+ * Tokenizes a record. Chat records train on assistant turns only unless trainOnInputs; plain text
+ * trains on every token. Sequences longer than maxLen are truncated.
+ */
+export function tokenizeRecord(rec: Record_, tok: ChatTokenizer, opts: { trainOnInputs?: boolean; maxLen?: number } = {}): Example {
+  let ids: number[];
+  let mask: number[];
+  if (typeof rec.text === 'string' && !rec.messages) {
+    ids = tok.encode(rec.text);
+    if (tok.eosTokenId !== undefined) ids.push(tok.eosTokenId);
+    mask = ids.map(() => 1);
+  } else {
+    const messages = rec.messages ?? [
+      { role: 'user', content: rec.prompt ?? '' },
+      { role: 'assistant', content: rec.completion ?? '' },
+    ];
+    const enc = tok.encodeChat(messages);
+    ids = enc.ids;
+    mask = opts.trainOnInputs ? ids.map(() => 1) : enc.assistantMask;
+  }
+  if (opts.maxLen && ids.length > opts.maxLen) {
+    ids = ids.slice(0, opts.maxLen);
+    mask = mask.slice(0, opts.maxLen);
+  }
+  // The target at position t is token t+1, trained where token t+1 is.
+  return { ids, weights: mask.slice(1).concat([0]) };
+}
+
+/** Pads examples into one batch of shape [B][T] (T rounded up to a multiple of `multiple`). */
+export function collate(examples: Example[], padId: number, multiple = 8): Batch {
+  const maxLen = Math.max(...examples.map((e) => e.ids.length));
+  const T = Math.ceil(maxLen / multiple) * multiple;
+  const ids: number[][] = [];
+  const targets: number[] = [];
+  const weights: number[] = [];
+  let tokens = 0;
+  for (const e of examples) {
+    const row = e.ids.concat(new Array(T - e.ids.length).fill(padId));
+    ids.push(row);
+    for (let t = 0; t < T; t++) {
+      const w = t < e.ids.length ? e.weights[t] : 0;
+      targets.push(t + 1 < row.length && w ? row[t + 1] : 0);
+      weights.push(w);
+      tokens += w > 0 ? 1 : 0;
+    }
+  }
+  return { ids, targets, weights, tokens };
+}
+
+/**
+ * Length bucketing: examples sorted by length within windows of `batchSize * 16` (after a seeded
+ * shuffle), cut into batches; the batch order is shuffled per epoch. Deterministic in (seed, epoch).
+ */
+export function epochBatches(examples: Example[], batchSize: number, seed: number, epoch: number): number[][] {
+  const rng = new Rng((seed * 1000003 + epoch * 7919) >>> 0);
+  const order = rng.shuffle(examples.map((_, i) => i));
+  const window = batchSize * 16;
+  const batches: number[][] = [];
+  for (let w = 0; w < order.length; w += window) {
+    const chunk = order.slice(w, w + window).sort((a, b) => examples[a].ids.length - examples[b].ids.length);
+    for (let i = 0; i < chunk.length; i += batchSize) batches.push(chunk.slice(i, i + batchSize));
+  }
+  return rng.shuffle(batches);
+}
+
+/** The micro-batch at global position `pos` (epochs follow each other), without materialising earlier ones. */
+export class BatchStream {
+  private cache = new Map<number, number[][]>();
+  readonly perEpoch: number;
+
+  constructor(
+    private readonly examples: Example[],
+    private readonly batchSize: number,
+    private readonly seed: number,
+    private readonly padId: number,
+  ) {
+    if (examples.length === 0) throw new Error('training data is empty');
+    this.perEpoch = Math.ceil(examples.length / batchSize);
+  }
+
+  at(pos: number): Batch {
+    const epoch = Math.floor(pos / this.perEpoch);
+    if (!this.cache.has(epoch)) {
+      this.cache.clear();
+      this.cache.set(epoch, epochBatches(this.examples, this.batchSize, this.seed, epoch));
+    }
+    const idx = this.cache.get(epoch)![pos % this.perEpoch];
+    return collate(idx.map((i) => this.examples[i]), this.padId);
+  }
+}

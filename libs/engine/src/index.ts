@@ -1,0 +1,66 @@
+export { initBackend, activeBackend, BACKENDS } from './backend';
+export type { BackendName, BackendInfo } from './backend';
+export { readSafetensors, writeSafetensors, f16ToF32, f32ToF16, f32ToBf16 } from './safetensors';
+export type { HostTensor, SafetensorsFile, SafeDtype } from './safetensors';
+export { parseConfig, configJson } from './config';
+export type { ModelConfig, Family } from './config';
+export { readCheckpoint, writeCheckpoint, readModelConfig } from './checkpoint';
+export {
+  loadModel,
+  buildModel,
+  modelToHost,
+  disposeModel,
+  forwardHidden,
+  forwardLogits,
+  lastLogits,
+  lmHead,
+  emptyCache,
+  disposeCache,
+  moduleName,
+  projectionShape,
+  quantizeModel,
+  linearStorage,
+  linearWeightHost,
+} from './model';
+export type { LoadOptions, LinearStorage } from './model';
+export type { Model, Linear, Layer, LoraAdapter, LoraConfig, LoraModule, KVCache, Projection, Quant } from './types';
+export {
+  NF4_VALUES,
+  NF4_BLOCKSIZE,
+  NF4_NESTED_BLOCKSIZE,
+  dynamicMap,
+  quantizeNf4,
+  dequantizeNf4,
+  dequantizeNf4Host,
+  nf4Absmax,
+  nf4Bytes,
+  uploadNf4,
+  downloadNf4,
+  packNibbles,
+  unpackNibbles,
+  unpackBytes,
+} from './nf4';
+export type { Nf4Host, Nf4Weight } from './nf4';
+export { PROJECTIONS } from './types';
+export { initModel } from './init';
+export type { InitOptions } from './init';
+export { createLora, loraScale, loraVariables, disposeLora, targetProjections, DEFAULT_LORA } from './lora';
+export { saveAdapter, loadAdapter, mergeAdapter, saveMergedModel, adapterTensors, adapterConfigJson } from './peft';
+export { learningRate } from './schedule';
+export type { ScheduleConfig } from './schedule';
+export { initAdamW, adamWStep, clipGlobalNorm } from './optimizer';
+export type { AdamWConfig, AdamWState } from './optimizer';
+export { readJsonl, tokenizeRecord, collate, epochBatches, BatchStream } from './data';
+export type { Example, Batch, Record_ as TrainRecord } from './data';
+export { train, evaluate, batchLoss, trainConfig, DEFAULT_TRAIN } from './train';
+export type { TrainConfig, TrainOptions, TrainProgress, TrainResult, EvalMetrics } from './train';
+export { dirCheckpointStore } from './trainer-state';
+export type { CheckpointStore, TrainCheckpoint } from './trainer-state';
+export { Rng } from './rng';
+export { generate, sampleToken } from './generate';
+export type { GenerateOptions, GenerateResult, TokenLogprob } from './generate';
+export { runTraining } from './run';
+export type { RunTrainingOptions, RunTrainingResult } from './run';
+// The planner lives in @retort/contracts (no tfjs) so that the api can use it; re-exported for the engine's users.
+export { planMemory, fitPools, countParams, DISTILL_CONFIGS, NAMED_SIZES, formatBytes, nf4WeightBytes, WASM_MAX_BYTES } from '@retort/contracts';
+export type { MemoryPlan, ModelConfigLike, PlanInput, PlanMethod, PlanTask, PlanBackend, PoolFit, WorkerPool, NamedSize } from '@retort/contracts';

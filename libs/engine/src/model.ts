@@ -1,0 +1,377 @@
+/** The Llama/Qwen2 decoder with Hugging Face semantics, in tfjs. Shapes in comments; B batch, T length. */
+import * as tf from '@tensorflow/tfjs-core';
+import { ModelConfig } from './config';
+import { HostCheckpoint, readCheckpoint } from './checkpoint';
+import { HostTensor } from './safetensors';
+import { dequantizeNf4Host, disposeNf4, downloadNf4, nf4Bytes, quantizeNf4, uploadNf4 } from './nf4';
+import { attention, constMatmul, Frozen, frozenMatmul, loraMatmul } from './ops';
+import { KVCache, Layer, Linear, LoraAdapter, Model, Projection, PROJECTIONS, Quant } from './types';
+
+const ATTN: readonly Projection[] = ['q_proj', 'k_proj', 'v_proj', 'o_proj'];
+
+export function moduleName(layer: number, proj: Projection): string {
+  return `model.layers.${layer}.${ATTN.includes(proj) ? 'self_attn' : 'mlp'}.${proj}`;
+}
+
+/** [in, out] of each projection. */
+export function projectionShape(c: ModelConfig, proj: Projection): [number, number] {
+  const q = c.numHeads * c.headDim;
+  const kv = c.numKvHeads * c.headDim;
+  switch (proj) {
+    case 'q_proj':
+      return [c.hiddenSize, q];
+    case 'k_proj':
+    case 'v_proj':
+      return [c.hiddenSize, kv];
+    case 'o_proj':
+      return [q, c.hiddenSize];
+    case 'gate_proj':
+    case 'up_proj':
+      return [c.hiddenSize, c.intermediateSize];
+    case 'down_proj':
+      return [c.intermediateSize, c.hiddenSize];
+  }
+}
+
+function hasBias(c: ModelConfig, proj: Projection): boolean {
+  return proj === 'o_proj' ? c.oBias : ['q_proj', 'k_proj', 'v_proj'].includes(proj) && c.qkvBias;
+}
+
+/** Every weight name and HF shape the config implies. */
+export function expectedWeights(c: ModelConfig): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  m.set('model.embed_tokens.weight', [c.vocabSize, c.hiddenSize]);
+  for (let i = 0; i < c.numLayers; i++) {
+    m.set(`model.layers.${i}.input_layernorm.weight`, [c.hiddenSize]);
+    m.set(`model.layers.${i}.post_attention_layernorm.weight`, [c.hiddenSize]);
+    for (const p of PROJECTIONS) {
+      const [inp, out] = projectionShape(c, p);
+      m.set(`${moduleName(i, p)}.weight`, [out, inp]);
+      if (hasBias(c, p)) m.set(`${moduleName(i, p)}.bias`, [out]);
+    }
+  }
+  m.set('model.norm.weight', [c.hiddenSize]);
+  if (!c.tieWordEmbeddings) m.set('lm_head.weight', [c.vocabSize, c.hiddenSize]);
+  return m;
+}
+
+function rotateHalfMatrix(d: number): Float32Array {
+  // rotate_half(x) = cat(-x[d/2:], x[:d/2]) = x R
+  const r = new Float32Array(d * d);
+  const h = d / 2;
+  for (let j = 0; j < h; j++) {
+    r[(j + h) * d + j] = -1;
+    r[j * d + (j + h)] = 1;
+  }
+  return r;
+}
+
+export interface LoadOptions {
+  /**
+   * `nf4`: the frozen linear weights (the seven projections of every layer) are quantized on the
+   * host to NF4 with double quantization before they are uploaded, so their float copy never reaches
+   * the device (QLoRA). Embeddings, norms, biases and lm_head stay float32, as in bitsandbytes.
+   */
+  quant?: Quant;
+}
+
+/** Uploads host weights (HF layout) as tfjs tensors; every expected tensor must be there with its shape. */
+export function buildModel(ck: HostCheckpoint, opts: LoadOptions = {}): Model {
+  const c = ck.config;
+  const expected = expectedWeights(c);
+  for (const [name, shape] of expected) {
+    const t = ck.tensors.get(name);
+    if (!t) throw new Error(`checkpoint: missing tensor ${name} (${c.family}, ${c.numLayers} layers)`);
+    if (t.shape.join(',') !== shape.join(',')) {
+      throw new Error(`checkpoint: tensor ${name} has shape [${t.shape}], config.json implies [${shape}]`);
+    }
+  }
+  for (const name of ck.tensors.keys()) {
+    if (!expected.has(name) && !name.endsWith('rotary_emb.inv_freq') && name !== 'lm_head.weight') {
+      throw new Error(`checkpoint: unexpected tensor ${name} (not part of a ${c.family} model with this config)`);
+    }
+  }
+  const get = (n: string): HostTensor => ck.tensors.get(n)!;
+  const vec = (n: string) => tf.tensor1d(get(n).data);
+  const mat = (n: string) => tf.tensor2d(get(n).data, get(n).shape as [number, number]);
+  const quant = opts.quant ?? 'none';
+  if (quant !== 'none' && quant !== 'nf4') throw new Error(`quant "${quant as string}" is not supported (none, nf4)`);
+  const linear = (i: number, p: Projection): Linear => {
+    const name = moduleName(i, p);
+    if (quant === 'nf4') {
+      const w = get(`${name}.weight`);
+      return { name, nf4: uploadNf4(quantizeNf4(w.data, w.shape as [number, number])), bias: hasBias(c, p) ? vec(`${name}.bias`) : undefined };
+    }
+    return tf.tidy(() => ({
+      name,
+      wt: tf.transpose(mat(`${name}.weight`)),
+      bias: hasBias(c, p) ? vec(`${name}.bias`) : undefined,
+    }));
+  };
+  const layers: Layer[] = [];
+  for (let i = 0; i < c.numLayers; i++) {
+    const proj = {} as Record<Projection, Linear>;
+    for (const p of PROJECTIONS) proj[p] = linear(i, p);
+    layers.push({
+      inputNorm: vec(`model.layers.${i}.input_layernorm.weight`),
+      postNorm: vec(`model.layers.${i}.post_attention_layernorm.weight`),
+      proj,
+    });
+  }
+  const embed = mat('model.embed_tokens.weight');
+  const lmHead = c.tieWordEmbeddings ? embed : mat('lm_head.weight');
+  const rot = rotateHalfMatrix(c.headDim);
+  const rotate = tf.tensor2d(rot, [c.headDim, c.headDim]);
+  return {
+    config: c,
+    embed,
+    layers,
+    norm: vec('model.norm.weight'),
+    lmHead,
+    lmHeadT: tf.transpose(lmHead),
+    rotate,
+    rotateT: tf.transpose(rotate),
+  };
+}
+
+export function loadModel(dir: string, opts: LoadOptions = {}): Model {
+  return buildModel(readCheckpoint(dir), opts);
+}
+
+/** The frozen weight of a linear layer, as the products in ops.ts take it. */
+export function frozenOf(lin: Linear): Frozen {
+  if (lin.nf4) return { nf4: lin.nf4 };
+  if (!lin.wt) throw new Error(`${lin.name}: linear layer without weights`);
+  return { wt: lin.wt };
+}
+
+/** W [out, in] of a linear layer on the host (dequantized when NF4). */
+export function linearWeightHost(lin: Linear): { shape: [number, number]; data: Float32Array } {
+  if (lin.nf4) return { shape: lin.nf4.shape, data: dequantizeNf4Host(downloadNf4(lin.nf4)) };
+  return tf.tidy(() => {
+    const w = tf.transpose(lin.wt!);
+    return { shape: w.shape as [number, number], data: w.dataSync() as Float32Array };
+  });
+}
+
+/**
+ * Quantizes the frozen linear weights of a loaded float32 model to NF4 in place (each layer through
+ * the host, its float weight disposed) and returns the model. Prefer `loadModel(dir, {quant: 'nf4'})`,
+ * which never uploads the float weights.
+ */
+export function quantizeModel(model: Model): Model {
+  for (const l of model.layers) {
+    for (const p of PROJECTIONS) {
+      const lin = l.proj[p];
+      if (lin.nf4) continue;
+      const w = linearWeightHost(lin);
+      lin.nf4 = uploadNf4(quantizeNf4(w.data, w.shape));
+      lin.wt!.dispose();
+      delete lin.wt;
+    }
+  }
+  return model;
+}
+
+/** How the frozen linear weights are stored, and what they take on the device. */
+export interface LinearStorage {
+  quant: Quant;
+  /** Parameters of the linear projections (biases not included). */
+  params: number;
+  /** Bytes their weights take on the device, counted from the tensors held. */
+  bytes: number;
+  bytesPerParam: number;
+}
+
+export function linearStorage(model: Model): LinearStorage {
+  let params = 0;
+  let bytes = 0;
+  let quantized = 0;
+  for (const l of model.layers) {
+    for (const p of PROJECTIONS) {
+      const lin = l.proj[p];
+      if (lin.nf4) {
+        quantized++;
+        params += lin.nf4.shape[0] * lin.nf4.shape[1];
+        bytes += nf4Bytes(lin.nf4);
+      } else {
+        params += lin.wt!.size;
+        bytes += lin.wt!.size * 4;
+      }
+    }
+  }
+  return { quant: quantized ? 'nf4' : 'none', params, bytes, bytesPerParam: params ? bytes / params : 0 };
+}
+
+/** The model's weights back in HF layout (for merged export). */
+export function modelToHost(model: Model): Map<string, HostTensor> {
+  const out = new Map<string, HostTensor>();
+  const put = (name: string, t: tf.Tensor) => out.set(name, { shape: t.shape, data: t.dataSync() as Float32Array });
+  put('model.embed_tokens.weight', model.embed);
+  model.layers.forEach((l, i) => {
+    put(`model.layers.${i}.input_layernorm.weight`, l.inputNorm);
+    put(`model.layers.${i}.post_attention_layernorm.weight`, l.postNorm);
+    for (const p of PROJECTIONS) {
+      const lin = l.proj[p];
+      out.set(`${lin.name}.weight`, linearWeightHost(lin));
+      if (lin.bias) put(`${lin.name}.bias`, lin.bias);
+    }
+  });
+  put('model.norm.weight', model.norm);
+  if (!model.config.tieWordEmbeddings) put('lm_head.weight', model.lmHead);
+  return out;
+}
+
+export function disposeModel(model: Model): void {
+  const ts: tf.Tensor[] = [model.embed, model.norm, model.lmHeadT, model.rotate, model.rotateT];
+  if (model.lmHead !== model.embed) ts.push(model.lmHead);
+  for (const l of model.layers) {
+    ts.push(l.inputNorm, l.postNorm);
+    for (const p of PROJECTIONS) {
+      const lin = l.proj[p];
+      if (lin.wt) ts.push(lin.wt);
+      if (lin.nf4) disposeNf4(lin.nf4);
+      if (lin.bias) ts.push(lin.bias);
+    }
+  }
+  tf.dispose(ts);
+}
+
+/** HF RMSNorm: w * x * rsqrt(mean(x^2) + eps). x [N, H]. */
+function rmsNorm(x: tf.Tensor2D, w: tf.Tensor1D, eps: number): tf.Tensor2D {
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), w);
+}
+
+/** cos and sin [T, d] for positions offset..offset+T-1, as HF computes them in float32. */
+function ropeTables(c: ModelConfig, T: number, offset: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+  const d = c.headDim;
+  const h = d / 2;
+  const invFreq = new Float32Array(h);
+  for (let i = 0; i < h; i++) invFreq[i] = 1 / Math.fround(c.ropeTheta ** Math.fround((2 * i) / d));
+  const cos = new Float32Array(T * d);
+  const sin = new Float32Array(T * d);
+  for (let t = 0; t < T; t++) {
+    for (let i = 0; i < h; i++) {
+      const f = Math.fround((offset + t) * invFreq[i]);
+      cos[t * d + i] = cos[t * d + i + h] = Math.cos(f);
+      sin[t * d + i] = sin[t * d + i + h] = Math.sin(f);
+    }
+  }
+  return { cos: tf.tensor2d(cos, [T, d]), sin: tf.tensor2d(sin, [T, d]) };
+}
+
+/** x [B, T, n, d] -> x cos + rotate_half(x) sin. */
+function applyRope(model: Model, x: tf.Tensor4D, cos: tf.Tensor3D, sin: tf.Tensor3D): tf.Tensor4D {
+  const d = model.config.headDim;
+  const rotated = tf.reshape(constMatmul(tf.reshape(x, [-1, d]), model.rotate, model.rotateT), x.shape);
+  return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
+}
+
+/** Additive causal mask [g*T, past+T] for T new positions after `past` cached ones, tiled for g query heads per group. */
+function causalMask(T: number, past: number, g: number): tf.Tensor2D {
+  const S = past + T;
+  const m = new Float32Array(g * T * S);
+  for (let r = 0; r < g * T; r++) {
+    const i = r % T;
+    for (let j = past + i + 1; j < S; j++) m[r * S + j] = -1e9;
+  }
+  return tf.tensor2d(m, [g * T, S]);
+}
+
+export interface ForwardOptions {
+  lora?: LoraAdapter;
+  /** LoRA dropout is applied only when a seed is given (training). */
+  dropoutSeed?: number;
+  /** Decoding with a cache: new keys/values are appended to it (tensors kept outside tidy). */
+  cache?: KVCache;
+}
+
+function project(x: tf.Tensor2D, lin: Linear, opts: ForwardOptions, seed: number): tf.Tensor2D {
+  const lora = opts.lora?.modules.get(lin.name);
+  let y: tf.Tensor2D;
+  if (lora) {
+    const rate = opts.lora!.config.dropout;
+    const xd = rate > 0 && opts.dropoutSeed !== undefined ? tf.dropout(x, rate, undefined, opts.dropoutSeed * 7919 + seed) : x;
+    y = loraMatmul(x, xd as tf.Tensor2D, frozenOf(lin), lora.at, lora.bt, opts.lora!.scale);
+  } else {
+    y = lin.wt ? constMatmul(x, lin.wt) : frozenMatmul(x, frozenOf(lin));
+  }
+  return lin.bias ? tf.add(y, lin.bias) : y;
+}
+
+/** Final hidden states [B*T, hidden] for token ids [B][T] (right-padded sequences are fine: causal). */
+export function forwardHidden(model: Model, ids: number[][], opts: ForwardOptions = {}): tf.Tensor2D {
+  const c = model.config;
+  const B = ids.length;
+  const T = ids[0].length;
+  const d = c.headDim;
+  const H = c.numHeads;
+  const KV = c.numKvHeads;
+  const g = H / KV;
+  const past = opts.cache?.length ?? 0;
+  const flat = tf.tensor1d(ids.flat(), 'int32');
+  let x = tf.gather(model.embed, flat) as tf.Tensor2D; // [B*T, hidden]
+  const { cos, sin } = ropeTables(c, T, past);
+  const cos3 = tf.reshape(cos, [T, 1, d]) as tf.Tensor3D;
+  const sin3 = tf.reshape(sin, [T, 1, d]) as tf.Tensor3D;
+  const mask = causalMask(T, past, g);
+  const scale = 1 / Math.sqrt(d);
+  model.layers.forEach((layer, li) => {
+    const seed = li * PROJECTIONS.length;
+    const h = rmsNorm(x, layer.inputNorm, c.rmsNormEps);
+    const q = applyRope(model, tf.reshape(project(h, layer.proj.q_proj, opts, seed), [B, T, H, d]), cos3, sin3);
+    const k = applyRope(model, tf.reshape(project(h, layer.proj.k_proj, opts, seed + 1), [B, T, KV, d]), cos3, sin3);
+    const v = tf.reshape(project(h, layer.proj.v_proj, opts, seed + 2), [B, T, KV, d]);
+    // Query head n uses key/value head floor(n / g) (HF repeat_kv), so [B, H, T, d] = [B*KV, g*T, d].
+    const qg = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [B * KV, g * T, d]) as tf.Tensor3D;
+    let kg = tf.reshape(tf.transpose(k, [0, 2, 1, 3]), [B * KV, T, d]) as tf.Tensor3D;
+    let vg = tf.reshape(tf.transpose(v, [0, 2, 1, 3]), [B * KV, T, d]) as tf.Tensor3D;
+    if (opts.cache) {
+      if (past > 0) {
+        kg = tf.concat([opts.cache.k[li], kg], 1);
+        vg = tf.concat([opts.cache.v[li], vg], 1);
+        tf.dispose([opts.cache.k[li], opts.cache.v[li]]);
+      }
+      opts.cache.k[li] = tf.keep(kg);
+      opts.cache.v[li] = tf.keep(vg);
+    }
+    const o = attention(qg, kg, vg, mask, scale); // [B*KV, g*T, d]
+    const merged = tf.reshape(tf.transpose(tf.reshape(o, [B, H, T, d]), [0, 2, 1, 3]), [B * T, H * d]) as tf.Tensor2D;
+    x = tf.add(x, project(merged, layer.proj.o_proj, opts, seed + 3));
+    const h2 = rmsNorm(x, layer.postNorm, c.rmsNormEps);
+    const gate = project(h2, layer.proj.gate_proj, opts, seed + 4);
+    const up = project(h2, layer.proj.up_proj, opts, seed + 5);
+    x = tf.add(x, project(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D, layer.proj.down_proj, opts, seed + 6));
+  });
+  if (opts.cache) opts.cache.length = past + T;
+  return rmsNorm(x, model.norm, c.rmsNormEps);
+}
+
+/** Logits [N, vocab] from hidden states [N, hidden]. */
+export function lmHead(model: Model, hidden: tf.Tensor2D): tf.Tensor2D {
+  return constMatmul(hidden, model.lmHeadT, model.lmHead);
+}
+
+/** Logits for every position: [B*T, vocab]. */
+export function forwardLogits(model: Model, ids: number[][], opts: ForwardOptions = {}): tf.Tensor2D {
+  return tf.tidy(() => lmHead(model, forwardHidden(model, ids, opts)));
+}
+
+/** Logits of the last position of each sequence: [B, vocab]. */
+export function lastLogits(model: Model, ids: number[][], opts: ForwardOptions = {}): tf.Tensor2D {
+  return tf.tidy(() => {
+    const T = ids[0].length;
+    const h = forwardHidden(model, ids, opts);
+    const rows = tf.tensor1d(ids.map((_, b) => b * T + T - 1), 'int32');
+    return lmHead(model, tf.gather(h, rows) as tf.Tensor2D);
+  });
+}
+
+export function emptyCache(model: Model): KVCache {
+  return { k: new Array(model.config.numLayers), v: new Array(model.config.numLayers), length: 0 };
+}
+
+export function disposeCache(cache: KVCache): void {
+  tf.dispose([...cache.k.filter(Boolean), ...cache.v.filter(Boolean)]);
+  cache.length = 0;
+}

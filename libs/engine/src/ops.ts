@@ -1,0 +1,208 @@
+/**
+ * Differentiable building blocks with hand-written gradients, shaped by where the time goes on the wasm
+ * backend: XNNPACK serves only plain 2-D `matMul(a, b)` (no transpose flags, no batch); a transposed or
+ * batched matMul falls to a naive loop about 12x slower, and `slice` copies its whole input. So on
+ * wasm every product is a plain 2-D matMul on explicitly transposed operands, attention runs per
+ * head group, and frozen base weights never get a gradient. Other backends use the flags directly.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { dequantizeNf4, Nf4Weight } from './nf4';
+
+let wasmLayout = false;
+
+type GradFn = Parameters<typeof tf.customGrad>[0];
+/** tf.customGrad with positional tensor inputs (its typing is variadic). */
+const customGrad = (f: (...args: any[]) => ReturnType<GradFn>) => tf.customGrad(f as GradFn);
+
+/** Called once the backend is known (initBackend does it). */
+export function setWasmLayout(on: boolean): void {
+  wasmLayout = on;
+}
+
+export function isWasmLayout(): boolean {
+  return wasmLayout;
+}
+
+/** a [M,K] (or [K,M] when transA) times b [K,N] (or [N,K] when transB), fast on every backend. */
+export function mm(a: tf.Tensor2D, b: tf.Tensor2D, transA = false, transB = false): tf.Tensor2D {
+  if (!wasmLayout) return tf.matMul(a, b, transA, transB);
+  return tf.tidy(() => tf.matMul(transA ? tf.transpose(a) : a, transB ? tf.transpose(b) : b));
+}
+
+/** x [N,in] times a constant w [in,out] (no gradient for w): the frozen part of a linear layer. */
+export function constMatmul(x: tf.Tensor2D, w: tf.Tensor2D, wT?: tf.Tensor2D): tf.Tensor2D {
+  const f = customGrad((xi: tf.Tensor) => ({
+    value: tf.matMul(xi as tf.Tensor2D, w),
+    gradFunc: (dy: tf.Tensor) => tf.tidy(() => (wT ? tf.matMul(dy as tf.Tensor2D, wT) : mm(dy as tf.Tensor2D, w, false, true))),
+  }));
+  return f(x) as tf.Tensor2D;
+}
+
+/**
+ * The frozen weight of a linear layer y = x W^T: dense and transposed (`wt` [in, out]), or NF4 codes
+ * of W [out, in] that are dequantized where they are used, in the forward pass and again in the
+ * backward pass (as bitsandbytes' MatMul4Bit does), the float copy freed right after each product.
+ */
+export type Frozen = { wt: tf.Tensor2D; nf4?: undefined } | { nf4: Nf4Weight; wt?: undefined };
+
+function asFrozen(w: tf.Tensor2D | Frozen): Frozen {
+  return w instanceof tf.Tensor ? { wt: w } : w;
+}
+
+/** x [N,in] W^T -> [N,out]. */
+function frozenForward(x: tf.Tensor2D, f: Frozen): tf.Tensor2D {
+  if (f.wt) return tf.matMul(x, f.wt);
+  const q = f.nf4!;
+  return tf.tidy(() => {
+    const W = dequantizeNf4(q); // [out, in]
+    return wasmLayout ? tf.matMul(x, tf.transpose(W)) : tf.matMul(x, W, false, true);
+  });
+}
+
+/** dy [N,out] W -> [N,in]. */
+function frozenBackward(dy: tf.Tensor2D, f: Frozen): tf.Tensor2D {
+  if (f.wt) return mm(dy, f.wt, false, true);
+  const q = f.nf4!;
+  return tf.tidy(() => tf.matMul(dy, dequantizeNf4(q)));
+}
+
+/** x [N,in] times a frozen weight, dense or NF4 (no gradient for the weight). */
+export function frozenMatmul(x: tf.Tensor2D, w: tf.Tensor2D | Frozen): tf.Tensor2D {
+  const fw = asFrozen(w);
+  const f = customGrad((xi: tf.Tensor) => ({
+    value: frozenForward(xi as tf.Tensor2D, fw),
+    gradFunc: (dy: tf.Tensor) => frozenBackward(dy as tf.Tensor2D, fw),
+  }));
+  return f(x) as tf.Tensor2D;
+}
+
+/**
+ * y = x W^T + scale * (xd at) bt: a frozen linear layer (dense wt [in,out] or NF4) with a LoRA branch.
+ * x [N,in], xd = dropout(x) [N,in], at [in,r] and bt [r,out] trainable.
+ */
+export function loraMatmul(
+  x: tf.Tensor2D,
+  xd: tf.Tensor2D,
+  w: tf.Tensor2D | Frozen,
+  at: tf.Tensor2D,
+  bt: tf.Tensor2D,
+  scale: number,
+): tf.Tensor2D {
+  const fw = asFrozen(w);
+  const f = customGrad((xi: tf.Tensor, xdi: tf.Tensor, ai: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const h = tf.mul(tf.matMul(xdi as tf.Tensor2D, ai as tf.Tensor2D), scale) as tf.Tensor2D; // [N, r]
+    save([xdi, ai, bi, h]);
+    return {
+      value: tf.add(frozenForward(xi as tf.Tensor2D, fw), tf.matMul(h, bi as tf.Tensor2D)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [xds, as, bs, hs] = saved as tf.Tensor2D[];
+          const d = dy as tf.Tensor2D;
+          const g = tf.mul(mm(d, bs, false, true), scale) as tf.Tensor2D; // [N, r]
+          return [frozenBackward(d, fw), mm(g, as, false, true), mm(xds, g, true, false), mm(hs, d, true, false)];
+        }),
+    };
+  });
+  return f(x, xd, at, bt) as tf.Tensor2D;
+}
+
+/**
+ * [G, M, d] -> G tensors [M, d] through one host copy: on wasm both slice and gather are slow here
+ * (slice copies its whole input each call; gather walks element by element).
+ */
+function unstack(x: tf.Tensor3D): tf.Tensor2D[] {
+  const [G, M, d] = x.shape;
+  const data = x.dataSync() as Float32Array;
+  return Array.from({ length: G }, (_, g) => tf.tensor2d(data.subarray(g * M * d, (g + 1) * M * d), [M, d]));
+}
+
+/**
+ * Scaled dot-product attention over G head groups: q [G,M,d], k and v [G,T,d], additive mask [M,T]
+ * (0 or -1e9) shared by all groups; returns [G,M,d]. With grouped-query attention a group is one
+ * key/value head and M stacks its query heads (M = heads per group x query length).
+ */
+export function attention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor2D, scale: number): tf.Tensor3D {
+  const f = customGrad((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [G, M, d] = qi.shape;
+    if (!wasmLayout) {
+      const s = tf.add(tf.mul(tf.matMul(qi as tf.Tensor3D, ki as tf.Tensor3D, false, true), scale), mask);
+      const p = tf.softmax(s);
+      save([qi, ki, vi, p]);
+      return {
+        value: tf.matMul(p, vi as tf.Tensor3D),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+          tf.tidy(() => {
+            const [qs, ks, vs, ps] = saved as tf.Tensor3D[];
+            const dp = tf.matMul(dy as tf.Tensor3D, vs, false, true);
+            const ds = tf.mul(tf.mul(ps, tf.sub(dp, tf.sum(tf.mul(dp, ps), -1, true))), scale) as tf.Tensor3D;
+            return [tf.matMul(ds, ks), tf.matMul(ds, qs, true, false), tf.matMul(ps, dy as tf.Tensor3D, true, false)];
+          }),
+      };
+    }
+    const qs = unstack(qi as tf.Tensor3D);
+    const kts = unstack(tf.transpose(ki, [0, 2, 1]) as tf.Tensor3D); // [d, T] each
+    const vs = unstack(vi as tf.Tensor3D);
+    const ps: tf.Tensor2D[] = [];
+    const outs: tf.Tensor2D[] = [];
+    for (let g = 0; g < G; g++) {
+      const p = tf.softmax(tf.add(tf.mul(tf.matMul(qs[g], kts[g]), scale), mask)) as tf.Tensor2D; // [M, T]
+      ps.push(p);
+      outs.push(tf.matMul(p, vs[g]));
+    }
+    save([qi, ki, vi, tf.stack(ps)]);
+    return {
+      value: tf.reshape(tf.concat(outs), [G, M, d]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [q3, k3, v3, p3] = saved as tf.Tensor3D[];
+          const P = unstack(p3);
+          const K = unstack(k3);
+          const QT = unstack(tf.transpose(q3, [0, 2, 1]) as tf.Tensor3D); // [d, M]
+          const VT = unstack(tf.transpose(v3, [0, 2, 1]) as tf.Tensor3D); // [d, T]
+          const DY = unstack(dy as tf.Tensor3D); // [M, d]
+          const DYT = unstack(tf.transpose(dy, [0, 2, 1]) as tf.Tensor3D); // [d, M]
+          const dq: tf.Tensor2D[] = [];
+          const dkT: tf.Tensor2D[] = [];
+          const dvT: tf.Tensor2D[] = [];
+          for (let g = 0; g < G; g++) {
+            const dp = tf.matMul(DY[g], VT[g]); // [M, T]
+            const ds = tf.mul(tf.mul(P[g], tf.sub(dp, tf.sum(tf.mul(dp, P[g]), -1, true))), scale) as tf.Tensor2D;
+            dq.push(tf.matMul(ds, K[g])); // [M, d]
+            dkT.push(tf.matMul(QT[g], ds)); // [d, T]
+            dvT.push(tf.matMul(DYT[g], P[g])); // [d, T]
+          }
+          return [
+            tf.reshape(tf.concat(dq), [G, M, d]),
+            tf.transpose(tf.stack(dkT), [0, 2, 1]),
+            tf.transpose(tf.stack(dvT), [0, 2, 1]),
+          ];
+        }),
+    };
+  });
+  return f(q, k, v) as tf.Tensor3D;
+}
+
+/**
+ * Summed weighted cross-entropy: sum_i w_i * (logsumexp(logits_i) - logits_i[target_i]).
+ * logits [N,V], targets [N] int32, weights [N] (0 for positions without loss). Returns a scalar.
+ */
+export function weightedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D): tf.Scalar {
+  const V = logits.shape[1];
+  const f = customGrad((li: tf.Tensor, save: tf.GradSaveFunc) => {
+    // Cast rather than oneHot(..., 'float32'): the wasm OneHot kernel returns zeros for float32 (tfjs 4.22).
+    const onehot = tf.cast(tf.oneHot(targets, V), 'float32');
+    const lse = tf.logSumExp(li, -1); // [N]
+    const picked = tf.sum(tf.mul(li, onehot), -1); // [N]
+    save([li, onehot, weights]); // saved, since the caller's tidy may dispose weights before backprop
+    return {
+      value: tf.sum(tf.mul(tf.sub(lse, picked), weights)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [ls, oh, ws] = saved;
+          const w = tf.mul(tf.reshape(ws, [-1, 1]), dy);
+          return [tf.mul(tf.sub(tf.softmax(ls), oh), w)];
+        }),
+    };
+  });
+  return f(logits) as tf.Scalar;
+}

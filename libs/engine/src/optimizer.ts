@@ -1,0 +1,55 @@
+/** AdamW (decoupled weight decay, as torch.optim.AdamW) and global-norm gradient clipping. */
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface AdamWConfig {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+export interface AdamWState {
+  /** Number of updates taken. */
+  t: number;
+  m: tf.Tensor[];
+  v: tf.Tensor[];
+}
+
+export function initAdamW(params: tf.Variable[]): AdamWState {
+  return { t: 0, m: params.map((p) => tf.zerosLike(p)), v: params.map((p) => tf.zerosLike(p)) };
+}
+
+/** Scales grads in place so that their global L2 norm is at most maxNorm; returns the norm before clipping. */
+export function clipGlobalNorm(grads: tf.Tensor[], maxNorm: number): number {
+  const norm = Math.sqrt(tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
+  if (maxNorm > 0 && norm > maxNorm) {
+    const scale = maxNorm / (norm + 1e-6);
+    for (let i = 0; i < grads.length; i++) {
+      const scaled = tf.mul(grads[i], scale);
+      grads[i].dispose();
+      grads[i] = scaled;
+    }
+  }
+  return norm;
+}
+
+/** One AdamW update: p <- p (1 - lr wd) - lr mhat / (sqrt(vhat) + eps). */
+export function adamWStep(params: tf.Variable[], grads: tf.Tensor[], state: AdamWState, lr: number, c: AdamWConfig): void {
+  state.t += 1;
+  const bc1 = 1 - c.beta1 ** state.t;
+  const bc2 = 1 - c.beta2 ** state.t;
+  params.forEach((p, i) => {
+    const [m, v] = tf.tidy(() => [
+      tf.add(tf.mul(state.m[i], c.beta1), tf.mul(grads[i], 1 - c.beta1)),
+      tf.add(tf.mul(state.v[i], c.beta2), tf.mul(tf.square(grads[i]), 1 - c.beta2)),
+    ]);
+    tf.dispose([state.m[i], state.v[i]]);
+    state.m[i] = m;
+    state.v[i] = v;
+    tf.tidy(() => {
+      const decayed = tf.mul(p, 1 - lr * c.weightDecay);
+      const step = tf.div(tf.div(m, bc1), tf.add(tf.sqrt(tf.div(v, bc2)), c.eps));
+      p.assign(tf.sub(decayed, tf.mul(step, lr)));
+    });
+  });
+}

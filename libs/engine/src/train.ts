@@ -1,0 +1,291 @@
+/** The LoRA training loop: one readable loop over optimizer steps, with exact resume. */
+import * as tf from '@tensorflow/tfjs-core';
+import { Batch, BatchStream, collate, Example } from './data';
+import { forwardHidden, lmHead } from './model';
+import { weightedCrossEntropy } from './ops';
+import { adamWStep, AdamWState, clipGlobalNorm, initAdamW } from './optimizer';
+import { adapterTensors } from './peft';
+import { createLora, DEFAULT_LORA, loraVariables } from './lora';
+import { learningRate, ScheduleConfig } from './schedule';
+import { CheckpointStore, TrainCheckpoint } from './trainer-state';
+import { linearStorage } from './model';
+import { LoraAdapter, LoraConfig, Model, Quant } from './types';
+
+export interface TrainConfig {
+  lora: LoraConfig;
+  /** `nf4`: QLoRA, the frozen base held in NF4 (the model must be loaded with `{quant: 'nf4'}`). */
+  quant: Quant;
+  /** Optimizer steps (each of gradAccum micro-batches). */
+  steps: number;
+  batchSize: number;
+  gradAccum: number;
+  lr: number;
+  warmupSteps: number;
+  schedule: ScheduleConfig['schedule'];
+  minLrRatio: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Global-norm clipping threshold; 0 disables. */
+  maxGradNorm: number;
+  maxSeqLen: number;
+  /** Train on prompt tokens too (off: assistant tokens only). */
+  trainOnInputs: boolean;
+  seed: number;
+  /** Evaluate every N steps (and at the end) when eval data is given; 0: only at the end. */
+  evalEvery: number;
+  /** Checkpoint every N steps (and at the end) when a store is given; 0: only at the end. */
+  saveEvery: number;
+}
+
+export const DEFAULT_TRAIN: TrainConfig = {
+  lora: DEFAULT_LORA,
+  quant: 'none',
+  steps: 100,
+  batchSize: 8,
+  gradAccum: 1,
+  lr: 2e-4,
+  warmupSteps: 10,
+  schedule: 'cosine',
+  minLrRatio: 0.1,
+  weightDecay: 0,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  maxGradNorm: 1,
+  maxSeqLen: 1024,
+  trainOnInputs: false,
+  seed: 0,
+  evalEvery: 0,
+  saveEvery: 0,
+};
+
+export function trainConfig(partial: Partial<Omit<TrainConfig, 'lora'>> & { lora?: Partial<LoraConfig> } = {}): TrainConfig {
+  return { ...DEFAULT_TRAIN, ...partial, lora: { ...DEFAULT_LORA, ...partial.lora } };
+}
+
+export interface EvalMetrics {
+  loss: number;
+  perplexity: number;
+  tokenAccuracy: number;
+  tokens: number;
+}
+
+export interface TrainProgress {
+  step: number;
+  totalSteps: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  tokensPerSec: number;
+  elapsedMs: number;
+  etaMs: number;
+  epoch: number;
+  eval?: EvalMetrics;
+}
+
+export interface TrainOptions {
+  model: Model;
+  train: Example[];
+  eval?: Example[];
+  config: TrainConfig;
+  padId: number;
+  /** Resume from this adapter/optimizer state instead of starting fresh. */
+  resumeFrom?: TrainCheckpoint;
+  checkpointStore?: CheckpointStore;
+  onProgress?: (p: TrainProgress) => void;
+  /** Polled after every step; true stops after checkpointing. */
+  shouldStop?: () => boolean;
+  /**
+   * Measure the peak of tfjs-tracked device memory (`tf.memory().numBytes`) during the first step
+   * (through tf.profile, which snapshots it after every kernel); reported as `peakBytes`.
+   */
+  profileMemory?: boolean;
+}
+
+export interface TrainResult {
+  adapter: LoraAdapter;
+  step: number;
+  stopped: boolean;
+  losses: number[];
+  eval?: EvalMetrics;
+  /** With `profileMemory`: the peak of tf.memory().numBytes during the first step of this call. */
+  peakBytes?: number;
+  /** [batch, padded length] of the largest micro-batch of the profiled step. */
+  profiledShape?: [number, number];
+}
+
+/** Summed weighted cross-entropy of a batch, divided by `norm` (the step's target-token count). */
+export function batchLoss(model: Model, adapter: LoraAdapter | undefined, batch: Batch, norm: number, dropoutSeed?: number): tf.Scalar {
+  return tf.tidy(() => {
+    const logits = lmHead(model, forwardHidden(model, batch.ids, { lora: adapter, dropoutSeed }));
+    const ce = weightedCrossEntropy(logits, tf.tensor1d(batch.targets, 'int32'), tf.tensor1d(batch.weights));
+    return tf.div(ce, norm);
+  });
+}
+
+/** Eval loss (mean over target tokens), perplexity and next-token accuracy. */
+export function evaluate(model: Model, adapter: LoraAdapter | undefined, examples: Example[], padId: number, batchSize = 8): EvalMetrics {
+  let lossSum = 0;
+  let correct = 0;
+  let tokens = 0;
+  for (let i = 0; i < examples.length; i += batchSize) {
+    const batch = collate(examples.slice(i, i + batchSize), padId);
+    const [l, c] = tf.tidy(() => {
+      const logits = lmHead(model, forwardHidden(model, batch.ids, { lora: adapter }));
+      const targets = tf.tensor1d(batch.targets, 'int32');
+      const w = tf.tensor1d(batch.weights);
+      const hit = tf.cast(tf.equal(tf.argMax(logits, -1), targets), 'float32');
+      return [weightedCrossEntropy(logits, targets, w).dataSync()[0], tf.sum(tf.mul(hit, w)).dataSync()[0]];
+    });
+    lossSum += l;
+    correct += c;
+    tokens += batch.tokens;
+  }
+  const loss = tokens ? lossSum / tokens : NaN;
+  return { loss, perplexity: Math.exp(loss), tokenAccuracy: tokens ? correct / tokens : NaN, tokens };
+}
+
+function hostOf(t: tf.Tensor) {
+  return { shape: t.shape, data: t.dataSync() as Float32Array };
+}
+
+function checkpointOf(step: number, dataPosition: number, config: TrainConfig, adapter: LoraAdapter, opt: AdamWState, metrics: Record<string, number>): TrainCheckpoint {
+  const optimizer = new Map<string, ReturnType<typeof hostOf>>();
+  let i = 0;
+  for (const name of adapter.modules.keys()) {
+    for (const which of ['lora_A', 'lora_B']) {
+      // Moments are stored in PEFT orientation ([r, in] / [out, r]), like the adapter.
+      tf.tidy(() => {
+        optimizer.set(`base_model.model.${name}.${which}.weight.exp_avg`, hostOf(tf.transpose(opt.m[i])));
+        optimizer.set(`base_model.model.${name}.${which}.weight.exp_avg_sq`, hostOf(tf.transpose(opt.v[i])));
+      });
+      i++;
+    }
+  }
+  return { step, dataPosition, config, adapter: adapterTensors(adapter), optimizer, optimizerStep: opt.t, metrics };
+}
+
+function restore(ck: TrainCheckpoint, adapter: LoraAdapter, opt: AdamWState): void {
+  let i = 0;
+  const take = (key: string) => {
+    const t = ck.adapter.get(key) ?? ck.optimizer.get(key);
+    if (!t) throw new Error(`checkpoint at step ${ck.step}: missing ${key}`);
+    return tf.tidy(() => tf.transpose(tf.tensor(t.data, t.shape)));
+  };
+  for (const [name, m] of adapter.modules) {
+    for (const [which, v] of [['lora_A', m.at], ['lora_B', m.bt]] as const) {
+      const key = `base_model.model.${name}.${which}.weight`;
+      const value = take(key);
+      v.assign(value as tf.Tensor2D);
+      value.dispose();
+      tf.dispose([opt.m[i], opt.v[i]]);
+      opt.m[i] = take(`${key}.exp_avg`);
+      opt.v[i] = take(`${key}.exp_avg_sq`);
+      i++;
+    }
+  }
+  opt.t = ck.optimizerStep;
+}
+
+/**
+ * Trains a LoRA adapter. Every random choice (initialisation, data order, dropout) is a function of
+ * the seed and the step, so a run resumed from a checkpoint continues exactly as if never stopped.
+ */
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const { model, config: c } = opts;
+  const held = linearStorage(model).quant;
+  if ((c.quant ?? 'none') !== held) {
+    throw new Error(`train: config.quant is "${c.quant}" but the model's linear weights are ${held === 'nf4' ? 'NF4' : 'float32'} (load it with {quant: '${c.quant}'})`);
+  }
+  const adapter = createLora(model, c.lora, c.seed);
+  const params = loraVariables(adapter);
+  const opt = initAdamW(params);
+  const stream = new BatchStream(opts.train, c.batchSize, c.seed, opts.padId);
+  let step = 0;
+  let pos = 0;
+  if (opts.resumeFrom) {
+    restore(opts.resumeFrom, adapter, opt);
+    step = opts.resumeFrom.step;
+    pos = opts.resumeFrom.dataPosition;
+  }
+  const sched: ScheduleConfig = { lr: c.lr, warmupSteps: c.warmupSteps, totalSteps: c.steps, schedule: c.schedule, minLrRatio: c.minLrRatio };
+  const losses: number[] = [];
+  const started = Date.now();
+  const startStep = step;
+  let tokensSeen = 0;
+  let lastEval: EvalMetrics | undefined;
+  let stopped = false;
+  let peakBytes: number | undefined;
+  let profiledShape: [number, number] | undefined;
+  const save = async (metrics: Record<string, number>) => {
+    if (opts.checkpointStore) await opts.checkpointStore.save(checkpointOf(step, pos, c, adapter, opt, metrics));
+  };
+  while (step < c.steps) {
+    const lr = learningRate(step, sched);
+    const batches = Array.from({ length: c.gradAccum }, (_, j) => stream.at(pos + j));
+    const norm = Math.max(1, batches.reduce((s, b) => s + b.tokens, 0));
+    let grads: tf.Tensor[] | undefined;
+    let loss = 0;
+    let gradNorm = 0;
+    const runStep = () => {
+      batches.forEach((batch, j) => {
+        const seed = ((c.seed + 1) * 1000003 + step * 131 + j) >>> 0;
+        const { value, grads: g } = tf.variableGrads(() => batchLoss(model, adapter, batch, norm, c.lora.dropout > 0 ? seed : undefined), params);
+        loss += value.dataSync()[0];
+        value.dispose();
+        const list = params.map((p) => g[p.name]);
+        if (!grads) grads = list;
+        else {
+          grads = grads.map((acc, i) => {
+            const sum = tf.add(acc, list[i]);
+            tf.dispose([acc, list[i]]);
+            return sum;
+          });
+        }
+        tokensSeen += batch.ids.length * batch.ids[0].length;
+      });
+      gradNorm = clipGlobalNorm(grads!, c.maxGradNorm);
+      adamWStep(params, grads!, opt, lr, c);
+      tf.dispose(grads!);
+    };
+    if (opts.profileMemory && peakBytes === undefined) {
+      const info = await tf.profile(() => {
+        runStep();
+        return [];
+      });
+      peakBytes = info.peakBytes;
+      profiledShape = [Math.max(...batches.map((b) => b.ids.length)), Math.max(...batches.map((b) => b.ids[0].length))];
+    } else runStep();
+    step += 1;
+    pos += c.gradAccum;
+    losses.push(loss);
+    const elapsedMs = Date.now() - started;
+    const progress: TrainProgress = {
+      step,
+      totalSteps: c.steps,
+      loss,
+      lr,
+      gradNorm,
+      tokensPerSec: (tokensSeen * 1000) / Math.max(1, elapsedMs),
+      elapsedMs,
+      etaMs: (elapsedMs / (step - startStep)) * (c.steps - step),
+      epoch: pos / stream.perEpoch,
+    };
+    const last = step === c.steps;
+    stopped = !last && (opts.shouldStop?.() ?? false);
+    if (opts.eval?.length && ((c.evalEvery > 0 && step % c.evalEvery === 0) || last)) {
+      lastEval = evaluate(model, adapter, opts.eval, opts.padId, c.batchSize);
+      progress.eval = lastEval;
+    }
+    opts.onProgress?.(progress);
+    if ((c.saveEvery > 0 && step % c.saveEvery === 0) || last || stopped) {
+      await save({ loss, ...(lastEval ? { evalLoss: lastEval.loss, tokenAccuracy: lastEval.tokenAccuracy } : {}) });
+    }
+    if (stopped) break;
+    await new Promise((r) => setImmediate(r)); // let the event loop breathe (progress, cancellation)
+  }
+  tf.dispose([...opt.m, ...opt.v]);
+  return { adapter, step, stopped, losses, eval: lastEval, peakBytes, profiledShape };
+}

@@ -1,0 +1,68 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ModelConfig } from './config';
+import type { Nf4Weight } from './nf4';
+
+/**
+ * A frozen linear layer y = x W^T + bias. Its weight is held either dense and transposed for plain
+ * matMul (`wt` [in, out]), or, in a QLoRA base, as NF4 codes of W [out, in] (`nf4`), dequantized
+ * inside the forward pass when the layer runs. Exactly one of the two is set.
+ */
+export interface Linear {
+  /** Hugging Face module path, e.g. `model.layers.0.self_attn.q_proj`. */
+  name: string;
+  wt?: tf.Tensor2D; // [in, out]
+  nf4?: Nf4Weight; // W [out, in], NF4 with double quantization
+  bias?: tf.Tensor1D; // [out]
+}
+
+/** How the frozen linear weights of a model are stored: float32, or NF4 (QLoRA). */
+export type Quant = 'none' | 'nf4';
+
+export const PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+export type Projection = (typeof PROJECTIONS)[number];
+
+export interface Layer {
+  inputNorm: tf.Tensor1D; // [hidden]
+  postNorm: tf.Tensor1D; // [hidden]
+  proj: Record<Projection, Linear>;
+}
+
+export interface Model {
+  config: ModelConfig;
+  embed: tf.Tensor2D; // [vocab, hidden]
+  layers: Layer[];
+  norm: tf.Tensor1D; // [hidden]
+  lmHeadT: tf.Tensor2D; // [hidden, vocab]
+  lmHead: tf.Tensor2D; // [vocab, hidden] (the embedding itself when tied)
+  rotate: tf.Tensor2D; // [headDim, headDim]: x rotate = rotate_half(x)
+  rotateT: tf.Tensor2D;
+}
+
+export interface LoraConfig {
+  r: number;
+  alpha: number;
+  dropout: number;
+  /** Module names (q_proj, ...) as PEFT's target_modules. */
+  targetModules: string[];
+  useRslora: boolean;
+}
+
+export interface LoraModule {
+  at: tf.Variable<tf.Rank.R2>; // lora_A transposed: [in, r]
+  bt: tf.Variable<tf.Rank.R2>; // lora_B transposed: [r, out]
+}
+
+export interface LoraAdapter {
+  config: LoraConfig;
+  /** alpha / r, or alpha / sqrt(r) with rsLoRA. */
+  scale: number;
+  /** Keyed by the Hugging Face module path of the wrapped linear layer. */
+  modules: Map<string, LoraModule>;
+}
+
+/** Keys and values per layer, [batch * kvHeads, length, headDim]. */
+export interface KVCache {
+  k: tf.Tensor3D[];
+  v: tf.Tensor3D[];
+  length: number;
+}

@@ -1,0 +1,111 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { disposeLora, disposeModel, Example, initBackend, initModel, loadModel, Rng, train, trainConfig } from '../src';
+import { countParams, DISTILL_CONFIGS, fitPools, NAMED_SIZES, planMemory, WASM_MAX_BYTES } from '@retort/contracts';
+import { tmpDir } from './helpers';
+
+const GiB = 1024 ** 3;
+
+describe('memory planner', () => {
+  it('knows the DeepSeek-R1 distill sizes, whose configs imply their nominal parameter counts', () => {
+    const nominal: Record<string, number> = { '1.5b': 1.5e9, '7b': 7e9, '8b': 8e9, '14b': 14e9, '32b': 32e9, '70b': 70e9 };
+    const counts = Object.fromEntries(NAMED_SIZES.map((s) => [s, countParams(DISTILL_CONFIGS[s]).base]));
+    // as the Hugging Face model cards state: 1.78B, 7.62B, 8.03B, 14.8B, 32.8B, 70.6B
+    expect(counts).toEqual({ '1.5b': 1777088000, '7b': 7615616512, '8b': 8030261248, '14b': 14770033664, '32b': 32763876352, '70b': 70553706496 });
+    for (const s of NAMED_SIZES) expect(Math.abs(counts[s] / nominal[s] - 1)).toBeLessThan(0.2);
+  });
+
+  it('reports every term and a total that is their sum; QLoRA weights are about 0.52 bytes/param', () => {
+    const lora = planMemory({ size: '7b', method: 'lora', seq: 512, batch: 1, rank: 16 });
+    const qlora = planMemory({ size: '7B', method: 'qlora', seq: 512, batch: 1, rank: 16 });
+    for (const p of [lora, qlora]) {
+      const b = p.bytes;
+      expect(b.total).toBe(b.weights + b.lora + b.optimizer + b.gradients + b.activations + b.kvCache + b.overhead);
+      expect(b.optimizer).toBe(2 * b.lora);
+      expect(b.kvCache).toBe(0);
+    }
+    expect(lora.linearBytesPerParam).toBe(4);
+    expect(qlora.linearBytesPerParam).toBeCloseTo(0.516, 3);
+    expect(qlora.bytes.weights).toBeLessThan(lora.bytes.weights / 3);
+    expect(qlora.bytes.activations).toBe(lora.bytes.activations);
+    expect(qlora.params.lora).toBe(40370176); // r=16 on the seven projections of 28 layers
+    const gen = planMemory({ size: '7b', method: 'qlora', seq: 4096, batch: 1, task: 'generate' });
+    expect(gen.bytes.kvCache).toBe(4 * 2 * 28 * 4096 * 512);
+    expect(gen.bytes.optimizer).toBe(0);
+  });
+
+  it('names bad input', () => {
+    expect(() => planMemory({ size: '13b', method: 'lora', seq: 8, batch: 1 })).toThrow(/size "13b" is not one of/);
+    expect(() => planMemory({ method: 'lora', seq: 8, batch: 1 })).toThrow(/a config \(config.json\) or a size/);
+    expect(() => planMemory({ size: '7b', method: 'lora', seq: 0, batch: 1 })).toThrow(/"seq" must be a positive integer/);
+    expect(() => planMemory({ config: { ...DISTILL_CONFIGS['7b'], hidden_size: undefined as never }, method: 'lora', seq: 8, batch: 1 })).toThrow(/config.json: field "hidden_size"/);
+  });
+
+  it('fits pools: the ones that hold the job, and the largest (wasm pools are capped at 4 GiB)', () => {
+    const plan = planMemory({ size: '1.5b', method: 'qlora', seq: 256, batch: 1 });
+    const pools = [
+      { name: 'cpu', memoryBytes: 64 * GiB, backend: 'wasm' },
+      { name: 'a10', memoryBytes: 24 * GiB, backend: 'node-gpu' },
+      { name: 'h100', memoryBytes: 80 * GiB, backend: 'node-gpu' },
+    ];
+    const fit = fitPools(plan, pools);
+    expect(fit.needBytes).toBe(plan.bytes.total);
+    expect(fit.fits.map((p) => p.name)).toEqual(['h100', 'a10']);
+    expect(fit.largest).toMatchObject({ name: 'h100', usableBytes: 80 * GiB });
+    expect(fitPools(plan, [pools[0]])).toMatchObject({ fits: [], largest: { name: 'cpu', usableBytes: WASM_MAX_BYTES } });
+    expect(fitPools(plan, []).largest).toBeUndefined();
+  });
+
+  it('imports nothing but its own files (no tfjs: the API uses it)', () => {
+    const dir = path.join(__dirname, '..', '..', 'contracts', 'src', 'planner');
+    for (const f of fs.readdirSync(dir)) {
+      const imports = [...fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]);
+      for (const i of imports) expect(i).toMatch(/^\.\/[a-z]+$/);
+    }
+  });
+});
+
+describe('planner estimate vs measured tf.memory() peak of a training step', () => {
+  beforeAll(async () => {
+    await initBackend(undefined, () => undefined);
+  });
+
+  const cases = [
+    ['llama', { vocab_size: 264, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2 }, 4, 32, 8],
+    ['qwen2', { vocab_size: 300, hidden_size: 64, intermediate_size: 176, num_hidden_layers: 3, num_attention_heads: 8, num_key_value_heads: 2, tie_word_embeddings: true }, 2, 96, 4],
+    ['llama', { vocab_size: 512, hidden_size: 128, intermediate_size: 256, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 4 }, 2, 96, 16],
+  ] as const;
+  const ratios: string[] = [];
+
+  afterAll(() => {
+    // e.g. lora 1.04 1.02 1.06, qlora 1.04 1.02 1.06 on wasm (planner / measured)
+    process.stderr.write(`planner / measured: ${ratios.join(', ')}\n`);
+  });
+
+  it.each(cases.flatMap((c) => (['lora', 'qlora'] as const).map((m) => [m, ...c] as const)))(
+    '%s, %s %j, batch %d x seq %d, rank %d: within 20%%',
+    async (method, family, config, B, T, r) => {
+      const dir = tmpDir();
+      initModel({ family, out: dir, config });
+      const raw = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+      const before = tf.memory().numBytes;
+      const model = loadModel(dir, { quant: method === 'qlora' ? 'nf4' : 'none' });
+      const rng = new Rng(3);
+      const examples: Example[] = Array.from({ length: B }, () => {
+        const ids = Array.from({ length: T }, () => rng.int(250));
+        return { ids, targets: [...ids.slice(1), 0], weights: ids.map(() => 1) };
+      });
+      const quant = method === 'qlora' ? 'nf4' : 'none';
+      const res = await train({ model, train: examples, config: trainConfig({ quant, steps: 1, batchSize: B, lora: { r } }), padId: 0, profileMemory: true });
+      const measured = res.peakBytes! - before; // model, adapter, AdamW state and the step's peak
+      const backend = (await initBackend()).name;
+      const plan = planMemory({ config: raw, method, seq: T, batch: B, rank: r, backend });
+      ratios.push(`${method} ${(plan.bytes.total / measured).toFixed(3)}`);
+      expect(plan.bytes.total / measured).toBeGreaterThan(0.8);
+      expect(plan.bytes.total / measured).toBeLessThan(1.2);
+      disposeLora(res.adapter);
+      disposeModel(model);
+    },
+  );
+});

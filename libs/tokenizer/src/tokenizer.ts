@@ -1,0 +1,145 @@
+/** tokenizer.json + tokenizer_config.json through @huggingface/tokenizers, chat templates through @huggingface/jinja. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Template } from '@huggingface/jinja';
+import { Tokenizer } from '@huggingface/tokenizers';
+
+export interface ChatMessage {
+  role: string;
+  content: string;
+  [key: string]: unknown;
+}
+
+export interface ChatEncoding {
+  ids: number[];
+  /** 1 where the token belongs to an assistant turn (content and end-of-turn), else 0. */
+  assistantMask: number[];
+}
+
+function tokenString(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  return undefined;
+}
+
+export class ChatTokenizer {
+  private readonly tok: Tokenizer;
+  private readonly template?: Template;
+  readonly bosToken?: string;
+  readonly eosToken?: string;
+  readonly padToken?: string;
+
+  constructor(
+    readonly tokenizerJson: Record<string, unknown>,
+    readonly tokenizerConfig: Record<string, unknown> = {},
+  ) {
+    this.tok = new Tokenizer(tokenizerJson, tokenizerConfig);
+    let chat = tokenizerConfig.chat_template as unknown;
+    if (Array.isArray(chat)) chat = (chat as { name: string; template: string }[]).find((t) => t.name === 'default')?.template;
+    if (typeof chat === 'string') this.template = new Template(chat);
+    this.bosToken = tokenString(tokenizerConfig.bos_token);
+    this.eosToken = tokenString(tokenizerConfig.eos_token);
+    this.padToken = tokenString(tokenizerConfig.pad_token);
+  }
+
+  /** Loads tokenizer.json and (optionally) tokenizer_config.json from a model directory. */
+  static fromDir(dir: string): ChatTokenizer {
+    const read = (f: string, required: boolean): Record<string, unknown> => {
+      const file = path.join(dir, f);
+      if (!fs.existsSync(file)) {
+        if (required) throw new Error(`${file}: not found`);
+        return {};
+      }
+      try {
+        return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+      } catch (err) {
+        throw new Error(`${file}: invalid JSON (${(err as Error).message})`);
+      }
+    };
+    return new ChatTokenizer(read('tokenizer.json', true), read('tokenizer_config.json', false));
+  }
+
+  get hasChatTemplate(): boolean {
+    return this.template !== undefined;
+  }
+
+  encode(text: string, opts: { addSpecialTokens?: boolean } = {}): number[] {
+    return this.tok.encode(text, { add_special_tokens: opts.addSpecialTokens ?? false }).ids;
+  }
+
+  decode(ids: number[], opts: { skipSpecialTokens?: boolean } = {}): string {
+    return this.tok.decode(ids, { skip_special_tokens: opts.skipSpecialTokens ?? false });
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.tok.token_to_id(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.tok.id_to_token(id);
+  }
+
+  get eosTokenId(): number | undefined {
+    return this.eosToken === undefined ? undefined : this.tokenToId(this.eosToken);
+  }
+
+  get padTokenId(): number | undefined {
+    return this.padToken === undefined ? this.eosTokenId : this.tokenToId(this.padToken);
+  }
+
+  /** Renders the chat template (as transformers' apply_chat_template with tokenize=False). */
+  applyChatTemplate(messages: ChatMessage[], opts: { addGenerationPrompt?: boolean; extra?: Record<string, unknown> } = {}): string {
+    if (!this.template) throw new Error('tokenizer_config.json has no chat_template');
+    return this.template.render({
+      messages,
+      add_generation_prompt: opts.addGenerationPrompt ?? false,
+      bos_token: this.bosToken ?? '',
+      eos_token: this.eosToken ?? '',
+      pad_token: this.padToken ?? '',
+      ...opts.extra,
+    });
+  }
+
+  /**
+   * Tokens of a whole conversation with a mask of the assistant turns. Each assistant turn spans from
+   * where the generation prompt ends to where the rendered turn ends (so it includes the end-of-turn
+   * token); segments are tokenized separately, which matters only at those boundaries.
+   */
+  encodeChat(messages: ChatMessage[], opts: { extra?: Record<string, unknown> } = {}): ChatEncoding {
+    const full = this.applyChatTemplate(messages, opts);
+    const spans: [number, number][] = [];
+    messages.forEach((m, i) => {
+      if (m.role !== 'assistant') return;
+      const before = this.applyChatTemplate(messages.slice(0, i), { ...opts, addGenerationPrompt: true });
+      const through = this.applyChatTemplate(messages.slice(0, i + 1), opts);
+      if (full.startsWith(before) && full.startsWith(through) && through.length >= before.length) {
+        // End the turn at its end-of-turn token: what follows it is never generated.
+        const eos = this.eosToken ? through.lastIndexOf(this.eosToken) : -1;
+        spans.push([before.length, eos >= before.length ? eos + this.eosToken!.length : through.length]);
+        return;
+      }
+      // Templates that rewrite earlier turns: fall back to the content itself (plus an EOS right after it).
+      const from = full.indexOf(m.content, spans.length ? spans[spans.length - 1][1] : 0);
+      if (from < 0) throw new Error(`chat template: cannot locate assistant message ${i} in the rendered conversation`);
+      let to = from + m.content.length;
+      if (this.eosToken && full.startsWith(this.eosToken, to)) to += this.eosToken.length;
+      spans.push([from, to]);
+    });
+    const ids: number[] = [];
+    const assistantMask: number[] = [];
+    let pos = 0;
+    const push = (text: string, flag: number) => {
+      if (!text) return;
+      const seg = this.encode(text);
+      ids.push(...seg);
+      for (let j = 0; j < seg.length; j++) assistantMask.push(flag);
+    };
+    for (const [a, b] of spans) {
+      push(full.slice(pos, a), 0);
+      push(full.slice(a, b), 1);
+      pos = b;
+    }
+    push(full.slice(pos), 0);
+    return { ids, assistantMask };
+  }
+}
