@@ -16,6 +16,15 @@ export async function startStep(ds: DataSource, run: Run, predecessorId?: string
   return 'skip';
 }
 
+/**
+ * Marks the run running on this worker unless it was cancelled meanwhile (the api may cancel
+ * between the job reading the run and this update); false means stop.
+ */
+export async function claimRun(ds: DataSource, run: Run, worker: string): Promise<boolean> {
+  const [rows] = await ds.query(`UPDATE run SET status = 'running', worker = $2, started_at = COALESCE(started_at, now()), error = NULL WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`, [run.id, worker]);
+  return rows.length > 0;
+}
+
 /** The last step succeeded: so did the pipeline, with the step's summary. */
 export async function finishPipeline(ds: DataSource, run: Run, summary: Record<string, unknown>): Promise<void> {
   if (!run.parentId) return;

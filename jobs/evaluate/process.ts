@@ -10,7 +10,7 @@ import { evaluateGate, type GateResult, type GateRules } from '@retort/serving';
 import { createTeacherClient } from '@retort/teacher';
 import { ChatTokenizer } from '@retort/tokenizer';
 import { readPrompts, type Prompt } from '../generate/prompts';
-import { finishPipeline, startStep } from '../pipeline';
+import { claimRun, finishPipeline, startStep } from '../pipeline';
 import { meanScores, scoreAnswer, type AnswerScores } from './metrics';
 
 export interface EvaluateJobDeps {
@@ -48,7 +48,7 @@ export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps
   if (run.status === 'succeeded' || run.status === 'cancelled') return { status: run.status };
   if ((await startStep(ds, run, (run.config as unknown as EvaluateRunConfig).adapterFromRunId)) === 'skip') return { status: 'skipped' };
   const config = await resolveInputs(ds, run.config as unknown as EvaluateRunConfig);
-  await ds.getRepository(Run).update(run.id, { status: 'running', worker: deps.worker, startedAt: run.startedAt ?? new Date(), error: null });
+  if (!(await claimRun(ds, run, deps.worker))) return { status: 'cancelled' };
   await initBackend();
 
   const version = await ds.getRepository(DatasetVersion).findOneByOrFail({ id: config.datasetVersionId });

@@ -6,7 +6,7 @@ import { createDatasetVersion, Dataset, DatasetVersion, Endpoint, Run, RunEvent,
 import type { ArtifactStore } from '@retort/storage';
 import { buildTarget, createTeacherClient, filterSamples, runPrompts, type PromptItem, type TeacherResult } from '@retort/teacher';
 import { watchCancel } from '../cancel';
-import { startStep } from '../pipeline';
+import { claimRun, startStep } from '../pipeline';
 import { readPrompts, type Prompt } from './prompts';
 
 export interface GenerateJobDeps {
@@ -30,7 +30,7 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
   if (run.status === 'succeeded' || run.status === 'cancelled') return { status: run.status };
   const config = run.config as unknown as GenerateRunConfig;
   await startStep(ds, run);
-  await ds.getRepository(Run).update(run.id, { status: 'running', worker: deps.worker, startedAt: run.startedAt ?? new Date(), error: null });
+  if (!(await claimRun(ds, run, deps.worker))) return { status: 'cancelled' };
 
   const endpoint = await ds.getRepository(Endpoint).createQueryBuilder('e').addSelect('e.secretSealed').where('e.id = :id', { id: config.teacherEndpointId }).getOneOrFail();
   if (endpoint.secretSealed && !deps.secretKey) throw new Error('the teacher endpoint has an API key but this worker has no RETORT_SECRET_KEY');

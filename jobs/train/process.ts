@@ -9,7 +9,7 @@ import { Adapter, AdapterVersion, BaseModel, DatasetVersion, Endpoint, Run, RunE
 import { initBackend, runTraining, trainConfig, type TrainProgress, type TrainRecord } from '@retort/engine';
 import type { ArtifactStore } from '@retort/storage';
 import { watchCancel } from '../cancel';
-import { startStep } from '../pipeline';
+import { claimRun, startStep } from '../pipeline';
 import { artifactCheckpointStore } from './artifact-checkpoints';
 import { codeVersion } from './code-version';
 
@@ -41,7 +41,7 @@ export async function processTrain(payload: RunPayload, deps: TrainJobDeps): Pro
     config.datasetVersionIds = [(generated.progress as { outputVersionId: string }).outputVersionId];
     await waitReady(ds, config.datasetVersionIds[0]);
   }
-  await ds.getRepository(Run).update(run.id, { status: 'running', worker: deps.worker, startedAt: run.startedAt ?? new Date(), error: null });
+  if (!(await claimRun(ds, run, deps.worker))) return { status: 'cancelled' };
 
   await initBackend();
   const model = await ds.getRepository(BaseModel).findOneByOrFail({ id: config.baseModelId });

@@ -240,11 +240,16 @@ export class RunsService {
     if (!['failed', 'cancelled'].includes(run.status)) throw new ProblemException(409, 'run-not-retryable', `run ${id} is ${run.status}; only failed or cancelled runs can be retried`);
     if (run.kind === 'pipeline') {
       // Steps that succeeded are skipped by their jobs; the others run again from their checkpoints.
+      // The old flow's jobs go first, root (evaluate) first with its children. A step still winding
+      // down (its worker has not noticed the cancel yet) holds a lock and keeps its job id busy:
+      // BullMQ then removes nothing and the retry waits, so no old job can shadow a new one.
       const steps = await this.ds.getRepository(Run).findBy({ parentId: id });
-      const jobs = await Promise.all(steps.filter((s) => s.status !== 'succeeded').map(async (step) => { const { queue, name } = this.job(step); return queue.getJob(jobId(name, { runId: step.id })); }));
-      // A step still winding down (its worker has not noticed the cancel yet) keeps its job id busy.
-      if ((await Promise.all(jobs.map((j) => j?.isActive() ?? false))).some(Boolean)) throw new ProblemException(409, 'run-stopping', `pipeline ${id} is still stopping; retry in a moment`);
-      for (const job of jobs) await job?.remove().catch(() => undefined);
+      const order = ['evaluate', 'train', 'generate'];
+      for (const step of steps.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))) {
+        const { queue, name } = this.job(step);
+        const job = await queue.getJob(jobId(name, { runId: step.id }));
+        if (job && !(await job.remove().then(() => true, () => false))) throw new ProblemException(409, 'run-stopping', `pipeline ${id} is still stopping; retry in a moment`);
+      }
       await this.ds.query(`UPDATE run SET status = 'queued', error = NULL, finished_at = NULL WHERE (id = $1 OR parent_id = $1) AND status <> 'succeeded'`, [id]);
       await this.addFlow(run);
       await this.audit.record(who, 'run.retry', { type: 'run', id });
@@ -252,8 +257,7 @@ export class RunsService {
     }
     const { queue, name } = this.job(run);
     const old = await queue.getJob(jobId(name, { runId: id }));
-    if (old && (await old.isActive())) throw new ProblemException(409, 'run-stopping', `run ${id} is still stopping; retry in a moment`);
-    if (old) await old.remove().catch(() => undefined);
+    if (old && !(await old.remove().then(() => true, () => false))) throw new ProblemException(409, 'run-stopping', `run ${id} is still stopping; retry in a moment`);
     await this.ds.getRepository(Run).update({ id }, { status: 'queued', error: null, finishedAt: null });
     await this.enqueue(run);
     await this.audit.record(who, 'run.retry', { type: 'run', id });

@@ -1,0 +1,41 @@
+import type { DataSource } from 'typeorm';
+import { connectAndMigrate, createDataSource, createTestDatabase, Run, type TestDatabase } from '@retort/db';
+import { claimRun } from '../index';
+
+/** The guarded status changes a job makes on the runs table, against a real Postgres. */
+describe('claimRun', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ds = createDataSource(db.url);
+    await connectAndMigrate(ds);
+  });
+  afterAll(async () => {
+    await ds.destroy();
+    await db.drop();
+  });
+
+  const makeRun = (status: Run['status']) =>
+    ds.getRepository(Run).save(ds.getRepository(Run).create({ kind: 'generate', status, config: {}, progress: {}, parentId: null, error: null, worker: null, scheduleId: null }));
+
+  it('marks a queued run running on this worker', async () => {
+    const run = await makeRun('queued');
+    expect(await claimRun(ds, run, 'host:1')).toBe(true);
+    expect(await ds.getRepository(Run).findOneByOrFail({ id: run.id })).toMatchObject({ status: 'running', worker: 'host:1', startedAt: expect.any(Date) });
+  });
+
+  it('leaves a run cancelled after the job read it cancelled, instead of resurrecting it', async () => {
+    const run = await makeRun('queued');
+    await ds.getRepository(Run).update({ id: run.id }, { status: 'cancelled' });
+    expect(await claimRun(ds, run, 'host:1')).toBe(false);
+    expect(await ds.getRepository(Run).findOneByOrFail({ id: run.id })).toMatchObject({ status: 'cancelled', worker: null });
+  });
+
+  it('lets a redelivered job take over a running run', async () => {
+    const run = await makeRun('running');
+    expect(await claimRun(ds, run, 'host:2')).toBe(true);
+    expect((await ds.getRepository(Run).findOneByOrFail({ id: run.id })).worker).toBe('host:2');
+  });
+});
