@@ -23,6 +23,12 @@ COPY libs/storage/package.json libs/storage/
 COPY libs/teacher/package.json libs/teacher/
 COPY libs/tokenizer/package.json libs/tokenizer/
 COPY jobs/package.json jobs/
+# npm ci's postinstall runs these (the lock fix-up and the native matmul addon's build).
+COPY scripts/ scripts/
+COPY libs/engine/native/ libs/engine/native/
+# OpenBLAS and a compiler for the engine's native matmul addon (built by npm ci's postinstall).
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libopenblas-dev pkg-config python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 # Dev dependencies stay: the sources run through @swc-node/register and the admin is built here.
 RUN npm ci --include=dev --no-audit --no-fund
 # GPU/CPU-native workers: --build-arg TFJS_NATIVE=@tensorflow/tfjs-node-gpu (or @tensorflow/tfjs-node)

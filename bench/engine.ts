@@ -28,6 +28,8 @@ export interface Figures {
 }
 
 export async function engineFigures(): Promise<Figures> {
+  // One core against PyTorch's one thread (the reference script sets it); the wasm backend has one.
+  process.env.RETORT_BLAS_THREADS ??= '1';
   await initBackend();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'retort-bench-'));
   try {

@@ -4,10 +4,12 @@
  */
 import { datasetsSection } from './datasets';
 import { engineSection } from './engine';
+import { profileSection } from './kernel-profile';
 import { teacherSection } from './teacher';
 
 const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = {
   engine: engineSection,
+  profile: profileSection,
   datasets: datasetsSection,
   teacher: teacherSection,
 };

@@ -13,6 +13,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+torch.set_num_threads(1)  # one core, as the engine bench (RETORT_BLAS_THREADS=1)
+
 p = argparse.ArgumentParser()
 p.add_argument('--train-steps', type=int, default=4)
 p.add_argument('--gen-tokens', type=int, default=64)

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { registerGradients } from './gradients';
+import { installNativeMatMul, loadNativeBlas } from './native-blas';
 import { setWasmLayout } from './ops';
 
 /** The tfjs backends the engine can run on, best first. */
@@ -37,7 +38,7 @@ function shareIdentity(backendName: string): void {
 }
 
 /** Loads a backend package and returns the tfjs backend name it registers, or throws. */
-async function load(name: BackendName): Promise<{ tfjsName: string; detail: string }> {
+async function load(name: BackendName): Promise<{ tfjsName: string; detail: string; slowMatMulFlags?: boolean }> {
   switch (name) {
     case 'node-gpu':
     case 'node': {
@@ -53,7 +54,10 @@ async function load(name: BackendName): Promise<{ tfjsName: string; detail: stri
       shareIdentity('wasm');
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
       // tfjs disables multi-threaded wasm under Node (tfjs issue 3830): one thread.
-      return { tfjsName: 'wasm', detail: simd ? 'simd, 1 thread' : 'no simd, 1 thread' };
+      const { blas, why } = loadNativeBlas();
+      if (blas) installNativeMatMul(blas, Number(process.env.RETORT_BLAS_THREADS) || undefined);
+      const matmul = blas ? `matmul: OpenBLAS ${blas.core()}, ${blas.threads()} thread(s)` : `matmul: XNNPACK (native BLAS ${why})`;
+      return { tfjsName: 'wasm', detail: `${simd ? 'simd' : 'no simd'}, 1 thread, ${matmul}`, slowMatMulFlags: !blas };
     }
     case 'cpu':
       require('@tensorflow/tfjs-backend-cpu');
@@ -79,10 +83,10 @@ export async function initBackend(
   const failures: string[] = [];
   for (const name of candidates) {
     try {
-      const { tfjsName, detail } = await load(name);
+      const { tfjsName, detail, slowMatMulFlags } = await load(name);
       if (!(await tf.setBackend(tfjsName))) throw new Error(`tf.setBackend('${tfjsName}') failed`);
       await tf.ready();
-      setWasmLayout(tfjsName === 'wasm');
+      setWasmLayout(slowMatMulFlags ?? false);
       active = { name, tfjsName, detail };
       const skipped = failures.length ? ` (unavailable: ${failures.join('; ')})` : '';
       log(`[retort] engine backend: ${name} (${detail}, tfjs ${tf.version_core})${skipped}`);

@@ -1,5 +1,6 @@
 export { initBackend, activeBackend, BACKENDS } from './backend';
 export type { BackendName, BackendInfo } from './backend';
+export { loadNativeBlas, openBlasCoreType } from './native-blas';
 export { readSafetensors, writeSafetensors, f16ToF32, f32ToF16, f32ToBf16 } from './safetensors';
 export type { HostTensor, SafetensorsFile, SafeDtype } from './safetensors';
 export { parseConfig, configJson } from './config';

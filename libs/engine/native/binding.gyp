@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "retort_blas",
+      "sources": ["blas_matmul.c"],
+      "include_dirs": ["<!@(pkg-config --cflags-only-I openblas | sed s/-I//g)"],
+      "libraries": ["<!@(pkg-config --libs openblas)"],
+      "cflags": ["-O2"]
+    }
+  ]
+}
