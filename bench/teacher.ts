@@ -3,21 +3,32 @@
  * latency-injected OpenAI-compatible server, and resume after an interruption.
  *
  * With concurrency C and per-request latency L a run should sustain ≥ 90% of C/L requests per
- * second. Each case sends BENCH_TEACHER_REQUESTS (default 512) prompts through runPrompts with the
- * client's maxConcurrency = C, after four untimed warm-up waves that open the connections.
+ * second. Each case sends about four seconds' worth of prompts (C/L x 4 s, at least 256;
+ * BENCH_TEACHER_REQUESTS to fix the number) through runPrompts with the client's maxConcurrency = C,
+ * after an untimed warm-up of a second's worth (at least four waves) that opens the connections and
+ * warms both processes' JIT. With a fixed 512 requests the C=32, L=50 ms case lasted under a second,
+ * and the freshly started server's warm-up dominated it (0.83-0.88); with 2048 it measured 0.92.
  *
- * The server runs in a worker thread (its own event loop, as a real teacher would be another
- * process), so the figures measure the client's scheduling and HTTP overhead.
+ * The server runs in a child process, as a real teacher is another process. Each case also sends
+ * the same requests with bare undici (no Retort client), the floor that loopback HTTP sets here.
  *
  * BENCH_TEACHER_URL (+ BENCH_TEACHER_MODEL) points the throughput cases at a real server instead
  * (e.g. `retort serve`); L is then the mean latency the server showed during the run.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Agent, request } from 'undici';
 import { createTeacherClient, runPrompts, type PromptItem, type TeacherClient } from '@retort/teacher';
 import { startFakeOpenAI } from '../libs/teacher/test/fake-openai-server';
 
-const REQUESTS = Number(process.env.BENCH_TEACHER_REQUESTS ?? 512);
+/** Requests in one timed case: four seconds' worth at C/L, or BENCH_TEACHER_REQUESTS. */
+function requestsFor(concurrency: number, latencyMs: number | undefined): number {
+  if (process.env.BENCH_TEACHER_REQUESTS) return Number(process.env.BENCH_TEACHER_REQUESTS);
+  return latencyMs ? Math.max(256, Math.round((4000 * concurrency) / latencyMs)) : 512;
+}
+
+/** Untimed warm-up requests: a second's worth, at least four waves. */
+const warmupFor = (concurrency: number, latencyMs: number | undefined) => Math.max(4 * concurrency, Math.round((1000 * concurrency) / (latencyMs ?? 1000)));
 const CONCURRENCY = [8, 32];
 const LATENCY_MS = [50, 200];
 const TARGET = 0.9;
@@ -30,6 +41,8 @@ export interface TeacherCase {
   achieved: number;
   ratio: number;
   meanLatencyMs: number;
+  /** req/s of bare undici requests (same server, body and concurrency, no Retort client): the HTTP floor. */
+  bareHttp: number;
   pass: boolean;
 }
 
@@ -44,7 +57,7 @@ export interface InterruptionFigures {
   ok: boolean;
 }
 
-/** The fake server in a worker thread, driven by messages. */
+/** The fake server in a child process, driven by IPC messages. */
 interface ServerHandle {
   baseUrl: string;
   received(): Promise<Map<string, number>>;
@@ -52,13 +65,13 @@ interface ServerHandle {
   close(): Promise<void>;
 }
 
-async function startServerThread(latencyMs: number): Promise<ServerHandle> {
-  const worker = new Worker(__filename, { workerData: { retortTeacherBenchServer: true, latencyMs } });
+async function startServerProcess(latencyMs: number): Promise<ServerHandle> {
+  const child: ChildProcess = fork(__filename, [], { execArgv: ['-r', '@swc-node/register'], env: { ...process.env, RETORT_TEACHER_BENCH_SERVER: String(latencyMs) } });
   const ask = <T>(message: string) =>
     new Promise<T>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      if (message) worker.postMessage(message);
+      child.once('message', (m) => resolve(m as T));
+      child.once('error', reject);
+      if (message) child.send(message);
     });
   const { baseUrl } = await ask<{ baseUrl: string }>('');
   return {
@@ -67,19 +80,19 @@ async function startServerThread(latencyMs: number): Promise<ServerHandle> {
     reset: async () => void (await ask('reset')),
     close: async () => {
       await ask('close');
-      await worker.terminate();
+      child.disconnect();
     },
   };
 }
 
-if (!isMainThread && workerData?.retortTeacherBenchServer) {
-  void startFakeOpenAI({ latencyMs: workerData.latencyMs }).then((server) => {
-    parentPort!.on('message', async (message: string) => {
-      if (message === 'stats') parentPort!.postMessage({ received: [...server.stats.received] });
-      if (message === 'reset') parentPort!.postMessage((server.reset(), 'ok'));
-      if (message === 'close') parentPort!.postMessage((await server.close(), 'closed'));
+if (process.env.RETORT_TEACHER_BENCH_SERVER && process.send) {
+  void startFakeOpenAI({ latencyMs: Number(process.env.RETORT_TEACHER_BENCH_SERVER) }).then((server) => {
+    process.on('message', async (message: string) => {
+      if (message === 'stats') process.send!({ received: [...server.stats.received] });
+      if (message === 'reset') process.send!((server.reset(), 'ok'));
+      if (message === 'close') process.send!((await server.close(), 'closed'));
     });
-    parentPort!.postMessage({ baseUrl: server.baseUrl });
+    process.send!({ baseUrl: server.baseUrl });
   });
 }
 
@@ -94,28 +107,54 @@ function client(baseUrl: string, model: string, concurrency: number): TeacherCli
   return createTeacherClient({ baseUrl, model, apiKey: process.env.BENCH_TEACHER_API_KEY, maxConcurrency: concurrency, timeoutMs: 30_000, maxRetries: 2 });
 }
 
+/** The same requests sent with bare undici, C at a time: what loopback HTTP alone sustains here. */
+async function bareHttp(baseUrl: string, model: string, concurrency: number, requests: number, warmup: number): Promise<number> {
+  const agent = new Agent({ connections: concurrency });
+  const send = async (content: string) => {
+    const body = JSON.stringify({ model, messages: [{ role: 'user', content }], max_tokens: 16, temperature: 0.7 });
+    const res = await request(`${baseUrl}/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: agent });
+    await res.body.text();
+  };
+  const wave = async (tag: string, total: number) => {
+    let next = 0;
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < total) await send(`${tag}-${next++}: say something short`);
+    }));
+  };
+  try {
+    await wave(`bare-warm-${concurrency}`, warmup);
+    const t0 = performance.now();
+    await wave(`bare-${concurrency}`, requests);
+    return requests / ((performance.now() - t0) / 1000);
+  } finally {
+    await agent.close();
+  }
+}
+
 async function throughput(baseUrl: string, model: string, concurrency: number, injectedLatencyMs: number | undefined): Promise<TeacherCase> {
   const teacher = client(baseUrl, model, concurrency);
+  const requests = requestsFor(concurrency, injectedLatencyMs);
+  const warmup = warmupFor(concurrency, injectedLatencyMs);
   let latencySum = 0;
   let seconds: number;
   let summary;
   try {
-    // Untimed warm-up: four waves open the connections and warm the JIT.
-    await runPrompts(prompts(4 * concurrency, `warm-${concurrency}`), teacher, { onResult: () => undefined });
+    await runPrompts(prompts(warmup, `warm-${concurrency}`), teacher, { onResult: () => undefined });
     const t0 = performance.now();
-    summary = await runPrompts(prompts(REQUESTS, `c${concurrency}-l${injectedLatencyMs ?? 'x'}`), teacher, {
+    summary = await runPrompts(prompts(requests, `c${concurrency}-l${injectedLatencyMs ?? 'x'}`), teacher, {
       onResult: (_id, r) => void (latencySum += r.latencyMs),
     });
     seconds = (performance.now() - t0) / 1000;
   } finally {
     await teacher.close();
   }
-  if (summary.completed !== REQUESTS) throw new Error(`teacher bench: ${summary.completed} of ${REQUESTS} requests completed`);
-  const meanLatencyMs = latencySum / REQUESTS;
+  if (summary.completed !== requests) throw new Error(`teacher bench: ${summary.completed} of ${requests} requests completed`);
+  const meanLatencyMs = latencySum / requests;
   const latencyMs = injectedLatencyMs ?? meanLatencyMs;
   const ideal = (concurrency * 1000) / latencyMs;
-  const achieved = REQUESTS / seconds;
-  return { concurrency, latencyMs, requests: REQUESTS, ideal, achieved, ratio: achieved / ideal, meanLatencyMs, pass: achieved / ideal >= TARGET };
+  const achieved = requests / seconds;
+  const bare = await bareHttp(baseUrl, model, concurrency, requests, warmup);
+  return { concurrency, latencyMs, requests, ideal, achieved, ratio: achieved / ideal, meanLatencyMs, bareHttp: bare, pass: achieved / ideal >= TARGET };
 }
 
 /**
@@ -165,12 +204,12 @@ export async function teacherSection(): Promise<Record<string, unknown>> {
   let resume: InterruptionFigures | undefined;
   if (external) {
     const model = process.env.BENCH_TEACHER_MODEL ?? 'default';
-    console.log(`teacher: ${external} (${model}), ${REQUESTS} requests per case, L = mean observed latency`);
+    console.log(`teacher: ${external} (${model}), ${requestsFor(0, undefined)} requests per case, L = mean observed latency`);
     for (const c of CONCURRENCY) cases.push(await throughput(external, model, c, undefined));
   } else {
-    console.log(`teacher: latency-injected OpenAI-compatible server (node:http in a worker thread), ${REQUESTS} requests per case`);
+    console.log('teacher: latency-injected OpenAI-compatible server (node:http in a child process), C/L x 4 s requests per case');
     for (const latency of LATENCY_MS) {
-      const server = await startServerThread(latency);
+      const server = await startServerProcess(latency);
       try {
         for (const c of CONCURRENCY) cases.push(await throughput(server.baseUrl, 'teacher', c, latency));
         if (latency === LATENCY_MS[0]) resume = await interruption(server);
@@ -182,15 +221,18 @@ export async function teacherSection(): Promise<Record<string, unknown>> {
   // The client and the fake server share this machine's cores with whatever else runs: say how busy it was.
   const machine = `${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)} after the run`;
   console.log(`  (${machine})`);
-  console.log('     C   L ms   C/L req/s   achieved req/s   ratio   mean latency ms');
+  console.log('     C   L ms   requests   C/L req/s   achieved req/s   ratio   mean latency ms   bare undici req/s   achieved / bare');
   for (const c of cases) {
     const row = [
       String(c.concurrency).padStart(6),
       c.latencyMs.toFixed(0).padStart(6),
+      String(c.requests).padStart(10),
       c.ideal.toFixed(1).padStart(11),
       c.achieved.toFixed(1).padStart(16),
       c.ratio.toFixed(3).padStart(7),
       c.meanLatencyMs.toFixed(1).padStart(17),
+      c.bareHttp.toFixed(1).padStart(19),
+      (c.achieved / c.bareHttp).toFixed(3).padStart(17),
     ];
     console.log(`${row.join(' ')}   ${c.pass ? 'ok' : `BELOW ${TARGET}`}`);
   }
@@ -202,10 +244,10 @@ export async function teacherSection(): Promise<Record<string, unknown>> {
     );
   }
   const failed = cases.filter((c) => !c.pass).length + (resume && !resume.ok ? 1 : 0);
-  return { target: TARGET, requestsPerCase: REQUESTS, machine, cases, interruption: resume, ok: failed === 0 };
+  return { target: TARGET, machine, cases, interruption: resume, ok: failed === 0 };
 }
 
-if (isMainThread && require.main === module) {
+if (!process.env.RETORT_TEACHER_BENCH_SERVER && require.main === module) {
   teacherSection().catch((err) => {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);
