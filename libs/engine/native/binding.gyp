@@ -4,7 +4,7 @@
       "target_name": "retort_blas",
       "sources": ["blas_matmul.c"],
       "include_dirs": ["<!@(pkg-config --cflags-only-I openblas | sed s/-I//g)"],
-      "libraries": ["<!@(pkg-config --libs openblas)"],
+      "libraries": ["-ldl"],
       "cflags": ["-O2"]
     }
   ]

@@ -1,16 +1,68 @@
 /*
- * One N-API function: a batched float32 matrix product by OpenBLAS on tensors that already live in
+ * The engine's native matmul: a batched float32 product by OpenBLAS on tensors that already live in
  * the tfjs-wasm heap, so the wasm backend's BatchMatMul runs at native BLAS speed without copies.
+ *
+ * OpenBLAS is opened with dlopen by open(), not linked: it picks its CPU kernels from
+ * OPENBLAS_CORETYPE once, when the library loads, so the caller's choice must be in the process
+ * environment first (a JavaScript assignment to process.env is not always a real setenv, e.g.
+ * under jest).
  */
 #include <node_api.h>
 #include <cblas.h>
+#include <dlfcn.h>
 #include <stdint.h>
+#include <stdlib.h>
 
-#define CHECK(call)                                                   \
-  if ((call) != napi_ok) {                                            \
+#define CHECK(call)                                                      \
+  if ((call) != napi_ok) {                                               \
     napi_throw_error(env, NULL, "retort_blas: bad arguments to " #call); \
-    return NULL;                                                      \
+    return NULL;                                                         \
   }
+
+typedef void (*sgemm_fn)(const enum CBLAS_ORDER, const enum CBLAS_TRANSPOSE, const enum CBLAS_TRANSPOSE, const blasint, const blasint,
+                         const blasint, const float, const float *, const blasint, const float *, const blasint, const float, float *,
+                         const blasint);
+static sgemm_fn sgemm;
+static void (*set_num_threads)(int);
+static int (*get_num_threads)(void);
+static char *(*get_corename)(void);
+
+static int loaded(napi_env env) {
+  if (sgemm) return 1;
+  napi_throw_error(env, NULL, "retort_blas: call open() first");
+  return 0;
+}
+
+/* open(coreType | null): sets OPENBLAS_CORETYPE unless it is set already, then loads OpenBLAS. */
+static napi_value open_blas(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_valuetype type;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (sgemm) return NULL;
+  if (argc == 1 && napi_typeof(env, argv[0], &type) == napi_ok && type == napi_string) {
+    char core[64];
+    size_t len;
+    CHECK(napi_get_value_string_utf8(env, argv[0], core, sizeof core, &len));
+    setenv("OPENBLAS_CORETYPE", core, 0);
+  }
+  const char *names[] = {"libopenblas.so.0", "libopenblas.so"};
+  void *lib = NULL;
+  for (int i = 0; i < 2 && !lib; i++) lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    napi_throw_error(env, NULL, dlerror());
+    return NULL;
+  }
+  set_num_threads = (void (*)(int))dlsym(lib, "openblas_set_num_threads");
+  get_num_threads = (int (*)(void))dlsym(lib, "openblas_get_num_threads");
+  get_corename = (char *(*)(void))dlsym(lib, "openblas_get_corename");
+  sgemm = (sgemm_fn)dlsym(lib, "cblas_sgemm");
+  if (!sgemm || !set_num_threads || !get_num_threads || !get_corename) {
+    sgemm = NULL;
+    napi_throw_error(env, NULL, "retort_blas: the OpenBLAS library lacks cblas_sgemm or openblas_* functions");
+  }
+  return NULL;
+}
 
 /* matmul(heap, aOff, bOff, cOff, batch, m, n, k, transA, transB, aStride, bStride): offsets and
  * strides are in floats; a stride of 0 broadcasts that operand over the batch. */
@@ -18,6 +70,7 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
   size_t argc = 12;
   napi_value argv[12];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!loaded(env)) return NULL;
   if (argc != 12) {
     napi_throw_error(env, NULL, "retort_blas.matmul takes 12 arguments");
     return NULL;
@@ -32,15 +85,15 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
   int64_t aStride = v[9], bStride = v[10];
   int64_t floats = (int64_t)(heapBytes / sizeof(float));
   int64_t aEnd = aOff + (batch - 1) * aStride + m * k, bEnd = bOff + (batch - 1) * bStride + k * n, cEnd = cOff + batch * m * n;
-  if (aOff < 0 || bOff < 0 || cOff < 0 || aEnd > floats || bEnd > floats || cEnd > floats) {
+  if (aOff < 0 || bOff < 0 || cOff < 0 || batch < 1 || m < 0 || n < 0 || k < 0 || aEnd > floats || bEnd > floats || cEnd > floats) {
     napi_throw_range_error(env, NULL, "retort_blas.matmul: operand outside the heap");
     return NULL;
   }
   float *base = (float *)heap;
   for (int64_t i = 0; i < batch; i++) {
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f,
-                base + aOff + i * aStride, transA ? (int)m : (int)k, base + bOff + i * bStride, transB ? (int)k : (int)n, 0.0f,
-                base + cOff + i * m * n, (int)n);
+    sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, 1.0f,
+          base + aOff + i * aStride, transA ? (blasint)m : (blasint)k, base + bOff + i * bStride, transB ? (blasint)k : (blasint)n, 0.0f,
+          base + cOff + i * m * n, (blasint)n);
   }
   return NULL;
 }
@@ -51,33 +104,37 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int32_t threads;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!loaded(env)) return NULL;
   CHECK(napi_get_value_int32(env, argv[0], &threads));
-  openblas_set_num_threads(threads);
+  set_num_threads(threads);
   return NULL;
 }
 
 /* threads(): OpenBLAS's thread count. */
-static napi_value get_threads(napi_env env, napi_callback_info info) {
+static napi_value threads(napi_env env, napi_callback_info info) {
   napi_value result;
-  CHECK(napi_create_int32(env, openblas_get_num_threads(), &result));
+  if (!loaded(env)) return NULL;
+  CHECK(napi_create_int32(env, get_num_threads(), &result));
   return result;
 }
 
 /* core(): the CPU kernel set OpenBLAS chose (or was told by OPENBLAS_CORETYPE). */
-static napi_value get_core(napi_env env, napi_callback_info info) {
+static napi_value core(napi_env env, napi_callback_info info) {
   napi_value result;
-  CHECK(napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &result));
+  if (!loaded(env)) return NULL;
+  CHECK(napi_create_string_utf8(env, get_corename(), NAPI_AUTO_LENGTH, &result));
   return result;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
+      {"open", NULL, open_blas, NULL, NULL, NULL, napi_default, NULL},
       {"matmul", NULL, matmul, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
-      {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
-      {"core", NULL, get_core, NULL, NULL, NULL, napi_default, NULL},
+      {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
+      {"core", NULL, core, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 4, props);
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
 }
 

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 
 /** The addon built from `libs/engine/native` (`npm run build:native`) against the system's OpenBLAS. */
 interface RetortBlas {
+  /** Loads OpenBLAS (dlopen), with OPENBLAS_CORETYPE set to `coreType` unless the environment has one. */
+  open(coreType: string | null): void;
   matmul(heap: ArrayBuffer, aOff: number, bOff: number, cOff: number, batch: number, m: number, n: number, k: number, transA: number, transB: number, aStride: number, bStride: number): void;
   setThreads(threads: number): void;
   threads(): number;
@@ -30,17 +32,17 @@ export function openBlasCoreType(cpuinfo: string): string | undefined {
   return undefined;
 }
 
-/** The addon, or why it is not used. OPENBLAS_CORETYPE, when set, is left as it is. */
+/** The addon with OpenBLAS loaded, or why it is not used. OPENBLAS_CORETYPE, when set, is left as it is. */
 export function loadNativeBlas(file = NATIVE_BLAS_ADDON): { blas?: RetortBlas; why?: string } {
   if (process.env.RETORT_NATIVE_BLAS === '0') return { why: 'RETORT_NATIVE_BLAS=0' };
   if (!fs.existsSync(file)) return { why: 'not built (npm run build:native; needs libopenblas-dev)' };
-  if (!process.env.OPENBLAS_CORETYPE && fs.existsSync('/proc/cpuinfo')) {
-    // Read by OpenBLAS when the addon loads it, and inherited by child processes.
-    const core = openBlasCoreType(fs.readFileSync('/proc/cpuinfo', 'utf8'));
-    if (core) process.env.OPENBLAS_CORETYPE = core;
-  }
+  const core = process.env.OPENBLAS_CORETYPE || (fs.existsSync('/proc/cpuinfo') ? openBlasCoreType(fs.readFileSync('/proc/cpuinfo', 'utf8')) : undefined);
   try {
-    return { blas: require(file) as RetortBlas };
+    const blas = require(file) as RetortBlas;
+    blas.open(core ?? null);
+    // Child processes (the bench's PyTorch reference) get the same kernel set.
+    if (core) process.env.OPENBLAS_CORETYPE = core;
+    return { blas };
   } catch (err) {
     return { why: `could not load ${file}: ${(err as Error).message}` };
   }

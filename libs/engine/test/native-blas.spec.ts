@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { initBackend, loadNativeBlas, openBlasCoreType } from '../src';
@@ -17,6 +18,11 @@ describe('OpenBLAS core type from /proc/cpuinfo flags', () => {
 
 describe('native OpenBLAS matmul on the wasm heap', () => {
   if (required) it('is built and loads', () => expect(blas.why ?? 'loaded').toBe('loaded'));
+  const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const wanted = process.env.OPENBLAS_CORETYPE || openBlasCoreType(cpuinfo);
+  (blas.blas && wanted ? it : it.skip)(`runs OpenBLAS's ${wanted} kernels, the set this CPU's flags call for`, () => {
+    expect(blas.blas!.core().toLowerCase()).toBe(wanted!.toLowerCase());
+  });
   const maybe = blas.blas ? it : it.skip;
 
   // [a shape, b shape, transposeA, transposeB]: plain, transposed, batched, broadcast, 4-D, and a
