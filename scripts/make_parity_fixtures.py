@@ -42,6 +42,19 @@ def rotate_half(x):
     return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
 
 
+def llama3_inv_freq(inv_freq, rs):
+    """transformers' _compute_llama3_parameters (Llama 3.1 rope_scaling), written out here."""
+    assert rs['rope_type'] == 'llama3'
+    factor, low, high, old = rs['factor'], rs['low_freq_factor'], rs['high_freq_factor'], rs['original_max_position_embeddings']
+    low_freq_wavelen, high_freq_wavelen = old / low, old / high
+    wavelen = 2 * math.pi / inv_freq
+    scaled = torch.where(wavelen > low_freq_wavelen, inv_freq / factor, inv_freq)
+    smooth = (old / wavelen - low) / (high - low)
+    smoothed = (1 - smooth) * scaled / factor + smooth * scaled
+    medium = ~(wavelen < high_freq_wavelen) * ~(wavelen > low_freq_wavelen)
+    return torch.where(medium, smoothed, scaled)
+
+
 def forward(cfg, w, ids, lora=None):
     """Logits [B, T, V] for ids [B, T]. lora: {module: (A [r,in], B [out,r], scale)}."""
     B, T = ids.shape
@@ -58,6 +71,8 @@ def forward(cfg, w, ids, lora=None):
         return y
 
     inv_freq = 1.0 / (cfg['rope_theta'] ** (torch.arange(0, d, 2, dtype=torch.int64).float() / d))
+    if cfg.get('rope_scaling'):
+        inv_freq = llama3_inv_freq(inv_freq, cfg['rope_scaling'])
     freqs = torch.arange(T).float()[:, None] @ inv_freq[None, :]
     emb = torch.cat((freqs, freqs), dim=-1)
     cos, sin = emb.cos(), emb.sin()
@@ -161,6 +176,13 @@ def main():
     make('tiny-llama-f16', {**common, 'architectures': ['LlamaForCausalLM'], 'model_type': 'llama', 'intermediate_size': 40,
                             'num_key_value_heads': 4, 'rms_norm_eps': 1e-6, 'rope_theta': 10000.0, 'tie_word_embeddings': True},
          torch.float16, 1, 3)
+    # Llama 3.1: rope_scaling llama3 with a band of each kind among the 4 frequencies of head_dim 8
+    # (wavelengths 6.3, 167, 4443, 118000 against 256/4 and 256/1).
+    make('tiny-llama31', {**common, 'architectures': ['LlamaForCausalLM'], 'model_type': 'llama', 'intermediate_size': 40,
+                          'num_key_value_heads': 2, 'rms_norm_eps': 1e-5, 'rope_theta': 500000.0, 'tie_word_embeddings': False,
+                          'rope_scaling': {'factor': 8.0, 'low_freq_factor': 1.0, 'high_freq_factor': 4.0,
+                                           'original_max_position_embeddings': 256, 'rope_type': 'llama3'}},
+         torch.bfloat16, 1, 4)
     print('fixtures written to', os.path.abspath(OUT))
 
 

@@ -13,6 +13,8 @@ export interface ModelConfig {
   headDim: number;
   rmsNormEps: number;
   ropeTheta: number;
+  /** `rope_scaling` of the types implemented (Llama 3.1's `llama3`, `linear`); none when absent. */
+  ropeScaling?: RopeScaling;
   maxPositionEmbeddings: number;
   tieWordEmbeddings: boolean;
   /** q/k/v projections carry biases (always for qwen2; llama with `attention_bias`). */
@@ -24,6 +26,12 @@ export interface ModelConfig {
   /** The config.json object as read, written back unchanged on export. */
   raw: Record<string, unknown>;
 }
+
+export type RopeScaling =
+  | { type: 'linear'; factor: number }
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number };
+
+const ROPE_TYPES = ['default', 'linear', 'llama3'];
 
 const ARCHITECTURES: Record<string, Family> = { LlamaForCausalLM: 'llama', Qwen2ForCausalLM: 'qwen2' };
 
@@ -52,10 +60,24 @@ export function parseConfig(raw: Record<string, unknown>, source = 'config.json'
   if (act !== 'silu') throw new Error(`${source}: hidden_act ${JSON.stringify(act)} is not supported (supported: silu)`);
   // transformers v5 moves rope_theta and the scaling type into `rope_parameters`.
   const ropeParams = (raw.rope_parameters ?? null) as Record<string, unknown> | null;
+  let ropeScaling: RopeScaling | undefined;
   for (const [field, rope] of [['rope_scaling', raw.rope_scaling], ['rope_parameters', ropeParams]] as const) {
     if (rope == null) continue;
-    const kind = (rope as Record<string, unknown>).rope_type ?? (rope as Record<string, unknown>).type ?? 'default';
-    if (kind !== 'default') throw new Error(`${source}: ${field} type ${JSON.stringify(kind)} is not supported (supported: none, default)`);
+    const r = rope as Record<string, unknown>;
+    const kind = r.rope_type ?? r.type ?? 'default';
+    if (!ROPE_TYPES.includes(kind as string)) throw new Error(`${source}: ${field} type ${JSON.stringify(kind)} is not supported (supported: none, ${ROPE_TYPES.join(', ')})`);
+    const at = `${source}: ${field}`;
+    if (kind === 'linear') ropeScaling = { type: 'linear', factor: num(r, 'factor', at) };
+    if (kind === 'llama3') {
+      ropeScaling = {
+        type: 'llama3',
+        factor: num(r, 'factor', at),
+        lowFreqFactor: num(r, 'low_freq_factor', at),
+        highFreqFactor: num(r, 'high_freq_factor', at),
+        originalMaxPositionEmbeddings: num(r, 'original_max_position_embeddings', at),
+      };
+      if (!(ropeScaling.highFreqFactor > ropeScaling.lowFreqFactor)) throw new Error(`${at}: high_freq_factor must be greater than low_freq_factor`);
+    }
   }
   if (raw.mlp_bias === true) throw new Error(`${source}: field "mlp_bias": true is not supported`);
   if (raw.pretraining_tp !== undefined && raw.pretraining_tp !== 1) throw new Error(`${source}: field "pretraining_tp" ${JSON.stringify(raw.pretraining_tp)} is not supported (only 1)`);
@@ -86,6 +108,7 @@ export function parseConfig(raw: Record<string, unknown>, source = 'config.json'
     headDim,
     rmsNormEps: num(raw, 'rms_norm_eps', source, 1e-6),
     ropeTheta: num(raw, 'rope_theta', source, (ropeParams?.rope_theta as number | undefined) ?? 10000),
+    ropeScaling,
     maxPositionEmbeddings: num(raw, 'max_position_embeddings', source, 2048),
     tieWordEmbeddings: raw.tie_word_embeddings === true, // LlamaConfig and Qwen2Config default to false
     qkvBias: family === 'qwen2' || attentionBias,
@@ -97,7 +120,7 @@ export function parseConfig(raw: Record<string, unknown>, source = 'config.json'
 }
 
 /** The inverse of parseConfig for a fresh model (used by `retort model init`). */
-export function configJson(c: Omit<ModelConfig, 'raw' | 'qkvBias' | 'oBias'>): Record<string, unknown> {
+export function configJson(c: Omit<ModelConfig, 'raw' | 'qkvBias' | 'oBias' | 'ropeScaling'>): Record<string, unknown> {
   return {
     architectures: [c.family === 'llama' ? 'LlamaForCausalLM' : 'Qwen2ForCausalLM'],
     model_type: c.family,

@@ -1,6 +1,6 @@
 /** The Llama/Qwen2 decoder with Hugging Face semantics, in tfjs. Shapes in comments; B batch, T length. */
 import * as tf from '@tensorflow/tfjs-core';
-import { ModelConfig } from './config';
+import { ModelConfig, RopeScaling } from './config';
 import { HostCheckpoint, readCheckpoint } from './checkpoint';
 import { HostTensor } from './safetensors';
 import { dequantizeNf4Host, disposeNf4, downloadNf4, nf4Bytes, quantizeNf4, uploadNf4 } from './nf4';
@@ -242,12 +242,37 @@ function rmsNorm(x: tf.Tensor2D, w: tf.Tensor1D, eps: number): tf.Tensor2D {
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), w);
 }
 
+/**
+ * Rescales RoPE frequencies in place as transformers' rope utilities do, in float32. `llama3`
+ * (Llama 3.1): wavelengths shorter than original/high_freq_factor stay, longer than
+ * original/low_freq_factor are divided by factor, and the band between blends the two.
+ */
+function scaleInvFreq(invFreq: Float32Array, s: RopeScaling): void {
+  const f32 = Math.fround;
+  for (let i = 0; i < invFreq.length; i++) {
+    const inv = invFreq[i];
+    if (s.type === 'linear') {
+      invFreq[i] = inv / s.factor;
+      continue;
+    }
+    const wavelen = f32((2 * Math.PI) / inv);
+    if (wavelen < s.originalMaxPositionEmbeddings / s.highFreqFactor) continue;
+    if (wavelen > s.originalMaxPositionEmbeddings / s.lowFreqFactor) {
+      invFreq[i] = inv / s.factor;
+      continue;
+    }
+    const smooth = f32(f32(f32(s.originalMaxPositionEmbeddings / wavelen) - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor));
+    invFreq[i] = f32(f32((1 - smooth) * f32(inv / s.factor)) + f32(smooth * inv));
+  }
+}
+
 /** cos and sin [T, d] for positions offset..offset+T-1, as HF computes them in float32. */
 function ropeTables(c: ModelConfig, T: number, offset: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
   const d = c.headDim;
   const h = d / 2;
   const invFreq = new Float32Array(h);
   for (let i = 0; i < h; i++) invFreq[i] = 1 / Math.fround(c.ropeTheta ** Math.fround((2 * i) / d));
+  if (c.ropeScaling) scaleInvFreq(invFreq, c.ropeScaling);
   const cos = new Float32Array(T * d);
   const sin = new Float32Array(T * d);
   for (let t = 0; t < T; t++) {

@@ -67,7 +67,9 @@ describe('config.json', () => {
   it('names what is not supported', () => {
     expect(() => parseConfig({ ...base, model_type: 'mistral' }, 'x/config.json')).toThrow('x/config.json: model_type "mistral" is not supported');
     expect(() => parseConfig({ ...base, architectures: ['MistralForCausalLM'] })).toThrow(/architecture "MistralForCausalLM"/);
-    expect(() => parseConfig({ ...base, rope_scaling: { rope_type: 'llama3', factor: 8 } })).toThrow(/rope_scaling type "llama3" is not supported/);
+    expect(() => parseConfig({ ...base, rope_scaling: { rope_type: 'llama3', factor: 8 } })).toThrow(/rope_scaling: field "low_freq_factor" must be a number/);
+    expect(parseConfig({ ...base, rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } }).ropeScaling).toEqual({ type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 });
+    expect(parseConfig({ ...base, rope_scaling: { type: 'linear', factor: 2 } }).ropeScaling).toEqual({ type: 'linear', factor: 2 });
     expect(() => parseConfig({ ...base, rope_scaling: { type: 'yarn' } })).toThrow(/rope_scaling type "yarn"/);
     expect(() => parseConfig({ ...base, hidden_act: 'gelu' })).toThrow(/hidden_act "gelu"/);
     expect(() => parseConfig({ ...base, mlp_bias: true })).toThrow(/mlp_bias/);

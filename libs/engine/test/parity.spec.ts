@@ -20,6 +20,7 @@ describe.each([
   ['tiny-llama', 'llama, sharded F32, GQA 4:2, q/k/v/o biases, untied head, rope_theta 5e5'],
   ['tiny-qwen2', 'qwen2, BF16, GQA 4:1, q/k/v biases, tied head, rope_theta 1e6'],
   ['tiny-llama-f16', 'llama, F16, MHA, tied head'],
+  ['tiny-llama31', 'llama, BF16, rope_scaling llama3 (Llama 3.1) with every frequency band'],
 ])('parity with the PyTorch reference: %s (%s)', (name) => {
   const dir = path.join(FIXTURES, name);
   const golden = JSON.parse(fs.readFileSync(path.join(dir, 'golden.json'), 'utf8')) as { ids: number[][]; logits: number[] };
