@@ -64,6 +64,7 @@ export async function processTrain(payload: RunPayload, deps: TrainJobDeps): Pro
     seed: hp.seed,
     evalEvery: hp.evalEvery,
     saveEvery: hp.saveEvery,
+    gradientCheckpointing: hp.gradientCheckpointing,
   });
 
   const cancelled = watchCancel(ds, run.id, deps.cancelPollMs ?? 1000);

@@ -35,6 +35,15 @@ describe('retort CLI', () => {
     expect(stderr).toMatch(/DATABASE_URL: must be a URL with scheme postgres/);
   });
 
+  it('plans the memory of a 7B QLoRA step, with gradient checkpointing far smaller', async () => {
+    const plan = async (...extra: string[]) => JSON.parse((await retort(['--json', 'model', 'plan', '--size', '7b', '--method', 'qlora', '--seq', '2048', '--batch', '1', ...extra])).stdout);
+    const [plain, ckpt] = [await plan(), await plan('--gradient-checkpointing')];
+    expect(ckpt.input.checkpoint).toBe(true);
+    expect(ckpt.bytes.weights).toBe(plain.bytes.weights);
+    expect(ckpt.bytes.activations).toBeLessThan(plain.bytes.activations / 5);
+    expect(ckpt.notes.join(' ')).toMatch(/gradient checkpointing: 28 layer inputs kept/);
+  });
+
   describe('against a running api', () => {
     let stack: TestStack;
     let dir: string;
@@ -80,10 +89,10 @@ describe('retort CLI', () => {
       initModel({ family: 'llama', config: { hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, intermediate_size: 64 }, out: modelDir, seed: 1 });
       const register = await fetch(`${stack.baseUrl}/api/v1/models`, { method: 'POST', headers: { Authorization: `Bearer ${stack.tokens.operator}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'student', path: modelDir }) });
       expect(register.status).toBe(201);
-      const trained = await retort(['--json', 'run', 'train', '--model', 'student', '--dataset', 'support', '--adapter', 'support-lora', '--steps', '6', '--batch-size', '1', '--save-every', '3', '--watch'], env);
+      const trained = await retort(['--json', 'run', 'train', '--model', 'student', '--dataset', 'support', '--adapter', 'support-lora', '--steps', '6', '--batch-size', '1', '--save-every', '3', '--gradient-checkpointing', '--watch'], env);
       expect(trained.code).toBe(0);
       const run = JSON.parse(trained.stdout);
-      expect(run).toMatchObject({ kind: 'train', status: 'succeeded', progress: { step: 6, totalSteps: 6 } });
+      expect(run).toMatchObject({ kind: 'train', status: 'succeeded', progress: { step: 6, totalSteps: 6 }, config: { hyperparameters: { gradientCheckpointing: true } } });
       const status = await retort(['run', 'status', run.id], env);
       expect(status.stdout).toMatch(/succeeded\s+step 6\/6/);
       const bad = await retort(['run', 'train', '--model', 'nope', '--dataset', 'support', '--adapter', 'x'], env);

@@ -309,6 +309,21 @@ export interface ForwardOptions {
   dropoutSeed?: number;
   /** Decoding with a cache: new keys/values are appended to it (tensors kept outside tidy). */
   cache?: KVCache;
+  /**
+   * Gradient checkpointing (training): each decoder layer keeps only its input for the backward
+   * pass and is recomputed there, so activations no longer grow with the number of layers.
+   */
+  checkpoint?: boolean;
+}
+
+/** What every decoder layer of one forward pass shares. */
+interface LayerContext {
+  B: number;
+  T: number;
+  past: number;
+  cos3: tf.Tensor3D;
+  sin3: tf.Tensor3D;
+  mask: tf.Tensor2D;
 }
 
 function project(x: tf.Tensor2D, lin: Linear, opts: ForwardOptions, seed: number): tf.Tensor2D {
@@ -324,15 +339,90 @@ function project(x: tf.Tensor2D, lin: Linear, opts: ForwardOptions, seed: number
   return lin.bias ? tf.add(y, lin.bias) : y;
 }
 
+/** One decoder layer: x [B*T, hidden] -> x + attention(norm(x)) -> + MLP(norm(.)). */
+function decoderLayer(model: Model, li: number, x: tf.Tensor2D, ctx: LayerContext, opts: ForwardOptions): tf.Tensor2D {
+  const c = model.config;
+  const { B, T, past, cos3, sin3, mask } = ctx;
+  const d = c.headDim;
+  const H = c.numHeads;
+  const KV = c.numKvHeads;
+  const g = H / KV;
+  const layer = model.layers[li];
+  const seed = li * PROJECTIONS.length;
+  const h = rmsNorm(x, layer.inputNorm, c.rmsNormEps);
+  const q = applyRope(model, tf.reshape(project(h, layer.proj.q_proj, opts, seed), [B, T, H, d]), cos3, sin3);
+  const k = applyRope(model, tf.reshape(project(h, layer.proj.k_proj, opts, seed + 1), [B, T, KV, d]), cos3, sin3);
+  const v = tf.reshape(project(h, layer.proj.v_proj, opts, seed + 2), [B, T, KV, d]);
+  // Query head n uses key/value head floor(n / g) (HF repeat_kv), so [B, H, T, d] = [B*KV, g*T, d].
+  const qg = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [B * KV, g * T, d]) as tf.Tensor3D;
+  let kg = tf.reshape(tf.transpose(k, [0, 2, 1, 3]), [B * KV, T, d]) as tf.Tensor3D;
+  let vg = tf.reshape(tf.transpose(v, [0, 2, 1, 3]), [B * KV, T, d]) as tf.Tensor3D;
+  if (opts.cache) {
+    if (past > 0) {
+      kg = tf.concat([opts.cache.k[li], kg], 1);
+      vg = tf.concat([opts.cache.v[li], vg], 1);
+      tf.dispose([opts.cache.k[li], opts.cache.v[li]]);
+    }
+    opts.cache.k[li] = tf.keep(kg);
+    opts.cache.v[li] = tf.keep(vg);
+  }
+  const o = attention(qg, kg, vg, mask, 1 / Math.sqrt(d)); // [B*KV, g*T, d]
+  const merged = tf.reshape(tf.transpose(tf.reshape(o, [B, H, T, d]), [0, 2, 1, 3]), [B * T, H * d]) as tf.Tensor2D;
+  const x2 = tf.add(x, project(merged, layer.proj.o_proj, opts, seed + 3)) as tf.Tensor2D;
+  const h2 = rmsNorm(x2, layer.postNorm, c.rmsNormEps);
+  const gate = project(h2, layer.proj.gate_proj, opts, seed + 4);
+  const up = project(h2, layer.proj.up_proj, opts, seed + 5);
+  return tf.add(x2, project(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D, layer.proj.down_proj, opts, seed + 6)) as tf.Tensor2D;
+}
+
+/**
+ * A decoder layer as one differentiable op that saves only its input: the forward pass runs without
+ * a tape, and the backward pass runs the layer again under tf.grads (same dropout masks: they are
+ * seeded) to get the gradients of its input and of this layer's LoRA A and B. Everything the
+ * recomputation needs goes through `save`: tfjs disposes the rest when the forward's scope ends.
+ */
+function checkpointedLayer(model: Model, li: number, x: tf.Tensor2D, ctx: LayerContext, opts: ForwardOptions): tf.Tensor2D {
+  const lora = opts.lora;
+  const names = lora ? PROJECTIONS.map((p) => model.layers[li].proj[p].name).filter((n) => lora.modules.has(n)) : [];
+  const params = names.flatMap((n) => [lora!.modules.get(n)!.at, lora!.modules.get(n)!.bt]);
+  // The layer with its LoRA A and B taken from `ps`, so that tf.grads can differentiate by them.
+  const run = (xi: tf.Tensor2D, ps: tf.Tensor[], c: LayerContext) => {
+    if (!lora) return decoderLayer(model, li, xi, c, opts);
+    const modules = new Map(lora.modules);
+    names.forEach((n, i) => modules.set(n, { at: ps[2 * i] as tf.Variable<tf.Rank.R2>, bt: ps[2 * i + 1] as tf.Variable<tf.Rank.R2> }));
+    return decoderLayer(model, li, xi, c, { ...opts, lora: { ...lora, modules } });
+  };
+  const n = params.length;
+  const f = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, ...ps] = args.slice(0, 1 + n) as tf.Tensor[];
+    (args[1 + n] as tf.GradSaveFunc)([xi, ...ps, ctx.cos3, ctx.sin3, ctx.mask]);
+    return {
+      value: run(xi as tf.Tensor2D, ps, ctx),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [cos3, sin3, mask] = saved.slice(1 + n) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor2D];
+        const c = { ...ctx, cos3, sin3, mask };
+        // tf.grads inside a backward pass starts a tape of its own and, when it ends, frees that tape's
+        // saved tensors and drops the engine's tape: the outer backward pass gets its tape back here.
+        const engine = tf.engine();
+        const outerTape = engine.state.activeTape;
+        try {
+          return tf.grads((...inputs: tf.Tensor[]) => run(inputs[0] as tf.Tensor2D, inputs.slice(1), c))(saved.slice(0, 1 + n), dy);
+        } finally {
+          engine.state.activeTape = outerTape;
+        }
+      },
+    };
+  }) as Parameters<typeof tf.customGrad>[0]);
+  return f(x, ...params) as tf.Tensor2D;
+}
+
 /** Final hidden states [B*T, hidden] for token ids [B][T] (right-padded sequences are fine: causal). */
 export function forwardHidden(model: Model, ids: number[][], opts: ForwardOptions = {}): tf.Tensor2D {
   const c = model.config;
   const B = ids.length;
   const T = ids[0].length;
   const d = c.headDim;
-  const H = c.numHeads;
-  const KV = c.numKvHeads;
-  const g = H / KV;
+  const g = c.numHeads / c.numKvHeads;
   const past = opts.cache?.length ?? 0;
   const flat = tf.tensor1d(ids.flat(), 'int32');
   let x = tf.gather(model.embed, flat) as tf.Tensor2D; // [B*T, hidden]
@@ -340,33 +430,9 @@ export function forwardHidden(model: Model, ids: number[][], opts: ForwardOption
   const cos3 = tf.reshape(cos, [T, 1, d]) as tf.Tensor3D;
   const sin3 = tf.reshape(sin, [T, 1, d]) as tf.Tensor3D;
   const mask = causalMask(T, past, g);
-  const scale = 1 / Math.sqrt(d);
-  model.layers.forEach((layer, li) => {
-    const seed = li * PROJECTIONS.length;
-    const h = rmsNorm(x, layer.inputNorm, c.rmsNormEps);
-    const q = applyRope(model, tf.reshape(project(h, layer.proj.q_proj, opts, seed), [B, T, H, d]), cos3, sin3);
-    const k = applyRope(model, tf.reshape(project(h, layer.proj.k_proj, opts, seed + 1), [B, T, KV, d]), cos3, sin3);
-    const v = tf.reshape(project(h, layer.proj.v_proj, opts, seed + 2), [B, T, KV, d]);
-    // Query head n uses key/value head floor(n / g) (HF repeat_kv), so [B, H, T, d] = [B*KV, g*T, d].
-    const qg = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [B * KV, g * T, d]) as tf.Tensor3D;
-    let kg = tf.reshape(tf.transpose(k, [0, 2, 1, 3]), [B * KV, T, d]) as tf.Tensor3D;
-    let vg = tf.reshape(tf.transpose(v, [0, 2, 1, 3]), [B * KV, T, d]) as tf.Tensor3D;
-    if (opts.cache) {
-      if (past > 0) {
-        kg = tf.concat([opts.cache.k[li], kg], 1);
-        vg = tf.concat([opts.cache.v[li], vg], 1);
-        tf.dispose([opts.cache.k[li], opts.cache.v[li]]);
-      }
-      opts.cache.k[li] = tf.keep(kg);
-      opts.cache.v[li] = tf.keep(vg);
-    }
-    const o = attention(qg, kg, vg, mask, scale); // [B*KV, g*T, d]
-    const merged = tf.reshape(tf.transpose(tf.reshape(o, [B, H, T, d]), [0, 2, 1, 3]), [B * T, H * d]) as tf.Tensor2D;
-    x = tf.add(x, project(merged, layer.proj.o_proj, opts, seed + 3));
-    const h2 = rmsNorm(x, layer.postNorm, c.rmsNormEps);
-    const gate = project(h2, layer.proj.gate_proj, opts, seed + 4);
-    const up = project(h2, layer.proj.up_proj, opts, seed + 5);
-    x = tf.add(x, project(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D, layer.proj.down_proj, opts, seed + 6));
+  const ctx: LayerContext = { B, T, past, cos3, sin3, mask };
+  model.layers.forEach((_, li) => {
+    x = opts.checkpoint && !opts.cache ? checkpointedLayer(model, li, x, ctx, opts) : decoderLayer(model, li, x, ctx, opts);
   });
   if (opts.cache) opts.cache.length = past + T;
   return rmsNorm(x, model.norm, c.rmsNormEps);

@@ -37,6 +37,8 @@ export interface TrainConfig {
   evalEvery: number;
   /** Checkpoint every N steps (and at the end) when a store is given; 0: only at the end. */
   saveEvery: number;
+  /** Recompute each layer in the backward pass instead of keeping its activations (less memory, ~1.3x time). */
+  gradientCheckpointing: boolean;
 }
 
 export const DEFAULT_TRAIN: TrainConfig = {
@@ -59,6 +61,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   seed: 0,
   evalEvery: 0,
   saveEvery: 0,
+  gradientCheckpointing: false,
 };
 
 export function trainConfig(partial: Partial<Omit<TrainConfig, 'lora'>> & { lora?: Partial<LoraConfig> } = {}): TrainConfig {
@@ -117,9 +120,9 @@ export interface TrainResult {
 }
 
 /** Summed weighted cross-entropy of a batch, divided by `norm` (the step's target-token count). */
-export function batchLoss(model: Model, adapter: LoraAdapter | undefined, batch: Batch, norm: number, dropoutSeed?: number): tf.Scalar {
+export function batchLoss(model: Model, adapter: LoraAdapter | undefined, batch: Batch, norm: number, dropoutSeed?: number, checkpoint = false): tf.Scalar {
   return tf.tidy(() => {
-    const logits = lmHead(model, forwardHidden(model, batch.ids, { lora: adapter, dropoutSeed }));
+    const logits = lmHead(model, forwardHidden(model, batch.ids, { lora: adapter, dropoutSeed, checkpoint }));
     const ce = weightedCrossEntropy(logits, tf.tensor1d(batch.targets, 'int32'), tf.tensor1d(batch.weights));
     return tf.div(ce, norm);
   });
@@ -232,7 +235,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const runStep = () => {
       batches.forEach((batch, j) => {
         const seed = ((c.seed + 1) * 1000003 + step * 131 + j) >>> 0;
-        const { value, grads: g } = tf.variableGrads(() => batchLoss(model, adapter, batch, norm, c.lora.dropout > 0 ? seed : undefined), params);
+        const { value, grads: g } = tf.variableGrads(() => batchLoss(model, adapter, batch, norm, c.lora.dropout > 0 ? seed : undefined, c.gradientCheckpointing), params);
         loss += value.dataSync()[0];
         value.dispose();
         const list = params.map((p) => g[p.name]);

@@ -75,6 +75,7 @@ describe('planner estimate vs measured tf.memory() peak of a training step', () 
     ['llama', { vocab_size: 264, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2 }, 4, 32, 8],
     ['qwen2', { vocab_size: 300, hidden_size: 64, intermediate_size: 176, num_hidden_layers: 3, num_attention_heads: 8, num_key_value_heads: 2, tie_word_embeddings: true }, 2, 96, 4],
     ['llama', { vocab_size: 512, hidden_size: 128, intermediate_size: 256, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 4 }, 2, 96, 16],
+    ['llama', { vocab_size: 300, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 8, num_attention_heads: 4, num_key_value_heads: 2 }, 4, 64, 8],
   ] as const;
   const ratios: string[] = [];
 
@@ -83,9 +84,9 @@ describe('planner estimate vs measured tf.memory() peak of a training step', () 
     process.stderr.write(`planner / measured: ${ratios.join(', ')}\n`);
   });
 
-  it.each(cases.flatMap((c) => (['lora', 'qlora'] as const).map((m) => [m, ...c] as const)))(
-    '%s, %s %j, batch %d x seq %d, rank %d: within 20%%',
-    async (method, family, config, B, T, r) => {
+  it.each(cases.flatMap((c) => (['lora', 'qlora'] as const).flatMap((m) => [false, true].map((ck) => [m, ck, ...c] as const))))(
+    '%s (gradient checkpointing: %s), %s %j, batch %d x seq %d, rank %d: within 20%%',
+    async (method, checkpoint, family, config, B, T, r) => {
       const dir = tmpDir();
       initModel({ family, out: dir, config });
       const raw = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
@@ -97,11 +98,11 @@ describe('planner estimate vs measured tf.memory() peak of a training step', () 
         return { ids, targets: [...ids.slice(1), 0], weights: ids.map(() => 1) };
       });
       const quant = method === 'qlora' ? 'nf4' : 'none';
-      const res = await train({ model, train: examples, config: trainConfig({ quant, steps: 1, batchSize: B, lora: { r } }), padId: 0, profileMemory: true });
+      const res = await train({ model, train: examples, config: trainConfig({ quant, steps: 1, batchSize: B, lora: { r }, gradientCheckpointing: checkpoint }), padId: 0, profileMemory: true });
       const measured = res.peakBytes! - before; // model, adapter, AdamW state and the step's peak
       const backend = (await initBackend()).name;
-      const plan = planMemory({ config: raw, method, seq: T, batch: B, rank: r, backend });
-      ratios.push(`${method} ${(plan.bytes.total / measured).toFixed(3)}`);
+      const plan = planMemory({ config: raw, method, seq: T, batch: B, rank: r, backend, checkpoint });
+      ratios.push(`${method}${checkpoint ? '+ckpt' : ''} ${(plan.bytes.total / measured).toFixed(3)}`);
       expect(plan.bytes.total / measured).toBeGreaterThan(0.8);
       expect(plan.bytes.total / measured).toBeLessThan(1.2);
       disposeLora(res.adapter);

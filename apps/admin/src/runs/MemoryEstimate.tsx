@@ -18,14 +18,14 @@ const PARTS: { key: keyof MemoryPlan['bytes']; label: string }[] = [
 ];
 
 /** The planner's estimate for one training step, or why there is none (pure, for tests). */
-export function estimate(config: ModelConfigLike | undefined, hp: { method?: string; maxSeqLen?: unknown; batchSize?: unknown; rank?: unknown }): { plan?: MemoryPlan; error?: string } {
+export function estimate(config: ModelConfigLike | undefined, hp: { method?: string; maxSeqLen?: unknown; batchSize?: unknown; rank?: unknown; gradientCheckpointing?: unknown }): { plan?: MemoryPlan; error?: string } {
   if (!config) return { error: 'Pick a base model to see the estimate.' };
   const seq = Number(hp.maxSeqLen);
   const batch = Number(hp.batchSize);
   const rank = Number(hp.rank);
   if (!(seq > 0) || !(batch > 0) || !(rank > 0)) return { error: 'Enter the batch size, sequence length and rank.' };
   try {
-    return { plan: planMemory({ config, method: (hp.method === 'qlora' ? 'qlora' : 'lora') as PlanMethod, seq, batch, rank }) };
+    return { plan: planMemory({ config, method: (hp.method === 'qlora' ? 'qlora' : 'lora') as PlanMethod, seq, batch, rank, checkpoint: hp.gradientCheckpointing === true }) };
   } catch (e) {
     return { error: `The planner cannot read this model's config: ${(e as Error).message}` };
   }
@@ -43,8 +43,11 @@ export const MemoryEstimate = ({ modelSource = 'baseModel', hyperparametersSourc
   const dataProvider = useDataProvider<RetortDataProvider>();
   const { data: workers } = useQuery({ queryKey: ['workers'], queryFn: () => dataProvider.getWorkers().then((r) => r.data), refetchInterval: 15000 });
   const config = model && model.id === modelId ? (model.config as ModelConfigLike) : undefined;
-  const { method, maxSeqLen, batchSize, rank } = hp;
-  const { plan, error } = useMemo(() => estimate(config, { method: method as string, maxSeqLen, batchSize, rank }), [config, method, maxSeqLen, batchSize, rank]);
+  const { method, maxSeqLen, batchSize, rank, gradientCheckpointing } = hp;
+  const { plan, error } = useMemo(
+    () => estimate(config, { method: method as string, maxSeqLen, batchSize, rank, gradientCheckpointing }),
+    [config, method, maxSeqLen, batchSize, rank, gradientCheckpointing],
+  );
   const pools = workers?.trainPools ?? [];
   const fit = plan ? fitPools(plan, pools) : undefined;
   if (!plan) {

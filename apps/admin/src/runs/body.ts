@@ -8,7 +8,7 @@ export interface RunFormValues {
   adapter?: string;
   tag?: string;
   evalTag?: string;
-  hyperparameters?: Record<string, number | string | null | undefined>;
+  hyperparameters?: Record<string, number | string | boolean | null | undefined>;
 }
 
 export const RUN_DEFAULTS: RunFormValues = {

@@ -131,7 +131,7 @@ export class RunsService {
     if (!pools.length) return;
     let plan;
     try {
-      plan = planMemory({ config: modelConfig as ModelConfigLike, method: hp.method, seq: hp.maxSeqLen, batch: hp.batchSize, rank: hp.rank, ...(hp.targetModules === 'all-linear' ? {} : { targets: hp.targetModules }), backend: pools[0].backend as never });
+      plan = planMemory({ config: modelConfig as ModelConfigLike, method: hp.method, seq: hp.maxSeqLen, batch: hp.batchSize, rank: hp.rank, ...(hp.targetModules === 'all-linear' ? {} : { targets: hp.targetModules }), backend: pools[0].backend as never, checkpoint: hp.gradientCheckpointing });
     } catch (err) {
       throw new ProblemException(400, 'validation', `cannot plan the memory of this model: ${(err as Error).message}`, { errors: [{ path: 'baseModel', message: (err as Error).message }] });
     }

@@ -185,7 +185,23 @@ export function planMemory(input: PlanInput): MemoryPlan {
   let overhead: number;
   let optimizer = 0;
   let kvCache = 0;
-  if (task === 'train') {
+  const checkpoint = task === 'train' && input.checkpoint === true;
+  if (checkpoint) {
+    // Each layer is one op that keeps its input [N, D]; the backward pass holds one input gradient
+    // [N, D] per layer until it ends, and one layer at a time recomputed with its own tape (the
+    // tensors that tape saves and the gradients it produces; its other forward outputs are freed).
+    const layerSaved = savedPerLayer;
+    const layerForward = forwardOnly / L - (4 * N * D) / L;
+    const layerGradients = gradientsHeld / L - (N * V + loraParams) / L;
+    const head = saved - L * savedPerLayer;
+    const fwd = L * N * D + layerSaved + layerForward + head + 4 * N * D + 4 * N * V + dequant;
+    const bwd = 2 * L * N * D + head + N * V + loraParams + layerSaved + layerGradients + Math.max(attnBackward, dequant);
+    gradients = F32 * loraParams;
+    optimizer = 2 * F32 * loraParams;
+    overhead = F32 * tables;
+    activations = F32 * (Math.max(fwd, bwd) - loraParams);
+    notes.push(`gradient checkpointing: ${L} layer inputs kept, one layer recomputed at a time in the backward pass`);
+  } else if (task === 'train') {
     const fwd = saved + forwardOnly + dequant;
     const bwd = saved + gradientsHeld + Math.max(attnBackward, dequant);
     gradients = F32 * loraParams;
@@ -210,12 +226,12 @@ export function planMemory(input: PlanInput): MemoryPlan {
 
   notes.push('tfjs is float32 only: weights, LoRA, optimizer state and activations are 4 bytes per value');
   if (method === 'qlora') notes.push(`NF4 projections: ${(linearBytes / params.linear).toFixed(4)} bytes/param (codes 0.5 + 8-bit absmax 1/64 + float32 per 256 blocks); embeddings, norms and lm_head stay float32`);
-  if (task === 'train') notes.push('no gradient checkpointing: activations grow with layers x batch x seq (the largest term for long sequences)');
+  if (task === 'train' && !checkpoint) notes.push('no gradient checkpointing: activations grow with layers x batch x seq (the largest term for long sequences)');
   if (backend === 'wasm' && total > WASM_MAX_BYTES) notes.push(`exceeds the 4 GiB the wasm backend can address (32-bit WebAssembly)`);
 
   return {
     model: { name, family: m.family, layers: L, hidden: D, intermediate: I, heads: H, kvHeads: m.KV, headDim: d, vocab: V, tied: m.tied },
-    input: { method, seq: T, batch: B, rank: r, targets, backend, task, ...(input.size ? { size: input.size.toLowerCase() } : {}) },
+    input: { method, seq: T, batch: B, rank: r, targets, backend, task, checkpoint, ...(input.size ? { size: input.size.toLowerCase() } : {}) },
     params: { base: params.base, linear: params.linear, lora: loraParams },
     bytes: { weights, lora, optimizer, gradients, activations, kvCache, overhead, total },
     linearBytesPerParam: linearBytes / params.linear,

@@ -38,6 +38,8 @@ export interface PlanInput {
   backend?: PlanBackend;
   /** Default `train`: one optimizer step. `generate`: decoding with a KV cache, adapter applied. */
   task?: PlanTask;
+  /** Training with gradient checkpointing (each layer keeps only its input and is recomputed). */
+  checkpoint?: boolean;
 }
 
 export interface MemoryPlan {
