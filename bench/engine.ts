@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { activeBackend, Example, generate, initBackend, initModel, loadModel, Rng, train, trainConfig } from '@retort/engine';
+import { activeBackend, disposeLora, Example, generate, initBackend, initModel, loadModel, Rng, train, trainConfig } from '@retort/engine';
 
 export const BENCH_CONFIG = {
   hidden_size: 256,
@@ -23,6 +23,8 @@ const PROMPT = 16;
 
 export interface Figures {
   trainTokensPerSec: number;
+  /** The same training with gradient checkpointing (retort only). */
+  trainCheckpointedTokensPerSec?: number;
   genTokensPerSec: number;
   detail: string;
 }
@@ -40,28 +42,34 @@ export async function engineFigures(): Promise<Figures> {
       ids: Array.from({ length: SEQ }, () => rng.int(BENCH_CONFIG.vocab_size)),
       weights: Array.from({ length: SEQ }, (_, t) => (t < SEQ - 1 ? 1 : 0)),
     }));
-    const stepMs: number[] = [];
-    let last = Date.now();
-    await train({
-      model,
-      train: examples,
-      padId: 0,
-      config: trainConfig({ steps: TRAIN_STEPS + 1, batchSize: BATCH, lr: 1e-4, warmupSteps: 0, maxSeqLen: SEQ, lora: { r: RANK, alpha: 16 } }),
-      onProgress: () => {
-        const now = Date.now();
-        stepMs.push(now - last);
-        last = now;
-      },
-    });
-    const timed = stepMs.slice(1);
-    const trainTokensPerSec = (BATCH * SEQ * timed.length * 1000) / timed.reduce((a, b) => a + b, 0);
+    // Tokens/s over the steps after the first (warm-up).
+    const timeTraining = async (gradientCheckpointing: boolean) => {
+      const stepMs: number[] = [];
+      let last = Date.now();
+      const result = await train({
+        model,
+        train: examples,
+        padId: 0,
+        config: trainConfig({ steps: TRAIN_STEPS + 1, batchSize: BATCH, lr: 1e-4, warmupSteps: 0, maxSeqLen: SEQ, gradientCheckpointing, lora: { r: RANK, alpha: 16 } }),
+        onProgress: () => {
+          const now = Date.now();
+          stepMs.push(now - last);
+          last = now;
+        },
+      });
+      disposeLora(result.adapter);
+      const timed = stepMs.slice(1);
+      return { timed, tokensPerSec: (BATCH * SEQ * timed.length * 1000) / timed.reduce((a, b) => a + b, 0) };
+    };
+    const { timed, tokensPerSec: trainTokensPerSec } = await timeTraining(false);
+    const trainCheckpointedTokensPerSec = (await timeTraining(true)).tokensPerSec;
     const prompt = Array.from({ length: PROMPT }, () => rng.int(BENCH_CONFIG.vocab_size));
     generate(model, prompt, { maxNewTokens: 4 }); // warm-up
     const t0 = Date.now();
     const out = generate(model, prompt, { maxNewTokens: GEN_TOKENS });
     const genTokensPerSec = (out.ids.length * 1000) / (Date.now() - t0);
     const b = activeBackend()!;
-    return { trainTokensPerSec, genTokensPerSec, detail: `${b.name} (${b.detail}); step ms ${timed.join(', ')}` };
+    return { trainTokensPerSec, trainCheckpointedTokensPerSec, genTokensPerSec, detail: `${b.name} (${b.detail}); step ms ${timed.join(', ')}` };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -83,7 +91,7 @@ export async function engineSection(): Promise<Record<string, unknown>> {
   const cfg = `hidden 256, 4 layers, 8 heads, intermediate 688, vocab 2048, seq ${SEQ}, batch ${BATCH}, LoRA r=${RANK} on all linear projections`;
   console.log(`engine: ${cfg}`);
   const ours = await engineFigures();
-  console.log(`  retort engine  train ${ours.trainTokensPerSec.toFixed(0)} tok/s   generate (KV cache) ${ours.genTokensPerSec.toFixed(1)} tok/s   [${ours.detail}]`);
+  console.log(`  retort engine  train ${ours.trainTokensPerSec.toFixed(0)} tok/s (gradient checkpointing ${ours.trainCheckpointedTokensPerSec!.toFixed(0)})   generate (KV cache) ${ours.genTokensPerSec.toFixed(1)} tok/s   [${ours.detail}]`);
   const ref = torchFigures();
   if (typeof ref === 'string') {
     console.log(`  pytorch eager  ${ref}`);

@@ -29,7 +29,7 @@ export const HyperparametersSchema = z
     evalEvery: z.number().int().min(0).default(0),
     saveEvery: z.number().int().min(0).default(50),
     evalFraction: z.number().min(0).max(0.5).default(0),
-    /** Recompute each layer in the backward pass: activations stop growing with depth (~1.3x time). */
+    /** Recompute each layer in the backward pass: activations stop growing with depth (~1.4x time). */
     gradientCheckpointing: z.boolean().default(false),
   })
   .strict();

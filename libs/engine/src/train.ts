@@ -37,7 +37,7 @@ export interface TrainConfig {
   evalEvery: number;
   /** Checkpoint every N steps (and at the end) when a store is given; 0: only at the end. */
   saveEvery: number;
-  /** Recompute each layer in the backward pass instead of keeping its activations (less memory, ~1.3x time). */
+  /** Recompute each layer in the backward pass instead of keeping its activations (less memory, ~1.4x time). */
   gradientCheckpointing: boolean;
 }
 

@@ -101,7 +101,7 @@ export const PipelineCreate = () => {
             <NumberInput source="hyperparameters.batchSize" label="Batch size" validate={int(1, 1024)} />
             <NumberInput source="hyperparameters.maxSeqLen" label="Max sequence length" validate={int(8, 131072)} />
           </Stack>
-          <BooleanInput source="hyperparameters.gradientCheckpointing" label="Gradient checkpointing" helperText="recompute each layer in the backward pass: far less memory, about 1.3× the time" />
+          <BooleanInput source="hyperparameters.gradientCheckpointing" label="Gradient checkpointing" helperText="recompute each layer in the backward pass: far less memory, about 1.4× the time" />
           <MemoryEstimate modelSource="student" />
         </Section>
         <Section title="3. Evaluation and promotion">

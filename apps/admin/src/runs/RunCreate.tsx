@@ -117,7 +117,7 @@ export const RunCreate = () => {
             <NumberInput source="hyperparameters.maxSeqLen" label="Max sequence length" validate={int(8, 131072)} min={8} />
             <NumberInput source="hyperparameters.warmupSteps" label="Warmup steps" validate={[number(), minValue(0)]} min={0} />
           </Stack>
-          <BooleanInput source="hyperparameters.gradientCheckpointing" label="Gradient checkpointing" helperText="recompute each layer in the backward pass: far less memory, about 1.3× the time" />
+          <BooleanInput source="hyperparameters.gradientCheckpointing" label="Gradient checkpointing" helperText="recompute each layer in the backward pass: far less memory, about 1.4× the time" />
           <Stack direction={{ xs: 'column', md: 'row' }} spacing={2}>
             <NumberInput source="hyperparameters.saveEvery" label="Checkpoint every (steps)" validate={[number(), minValue(0)]} min={0} helperText="0: only at the end" />
             <NumberInput source="hyperparameters.evalEvery" label="Evaluate every (steps)" validate={[number(), minValue(0)]} min={0} helperText="0: only at the end" />

@@ -31,7 +31,7 @@ export function registerRunCommand(program: Command): void {
     .option('--alpha <x>', 'LoRA alpha', '16')
     .option('--max-seq-len <n>', 'longest sequence in tokens', '1024')
     .option('--save-every <n>', 'checkpoint every N steps', '50')
-    .option('--gradient-checkpointing', 'recompute each layer in the backward pass (less memory, ~1.3x time)')
+    .option('--gradient-checkpointing', 'recompute each layer in the backward pass (less memory, ~1.4x time)')
     .option('--eval-every <n>', 'evaluate every N steps', '0')
     .option('--seed <n>', 'random seed', '0')
     .option('--watch', 'follow progress until the run ends')

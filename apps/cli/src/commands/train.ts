@@ -43,7 +43,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--eval-every <n>', 'evaluate every N steps (0: at the end)', num, 0)
     .option('--save-every <n>', 'checkpoint every N steps (0: at the end)', num, 0)
     .option('--resume', 'continue from the latest checkpoint in <out>/checkpoints', false)
-    .option('--gradient-checkpointing', 'recompute each layer in the backward pass: far less memory, ~1.3x the time', false)
+    .option('--gradient-checkpointing', 'recompute each layer in the backward pass: far less memory, ~1.4x the time', false)
     .option('--qlora', 'QLoRA: hold the frozen base in NF4 with double quantization (the adapter is an ordinary PEFT adapter)', false)
     .option('--profile-memory', 'measure the peak device memory of the first step and print it beside the planner estimate', false)
     .action(async (o: Record<string, any>, cmd: Command) => {
