@@ -76,14 +76,17 @@ export function installNativeMatMul(blas: RetortBlas, threads?: number): void {
     const n = transposeB ? rb : cb;
     if ((transposeB ? cb : rb) !== k) throw new Error(`Error in matMul: inner shapes (${k}) and (${transposeB ? cb : rb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`);
     const batch = Math.max(batchA, batchB);
-    const outer = outerA.length >= outerB.length && batchA >= batchB ? outerA : outerB;
+    const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
     const out = backend.makeOutput([...outer, m, n], 'float32');
     // Offsets after makeOutput: the allocation may have grown (and replaced) the heap.
     const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
     const aOff = backend.getMemoryOffset(a.dataId) / 4;
     const bOff = backend.getMemoryOffset(b.dataId) / 4;
     const cOff = backend.getMemoryOffset(out.dataId) / 4;
-    if (m * n > 0) blas.matmul(heap, aOff, bOff, cOff, batch, m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n);
+    if (batch * m * n === 0) return out;
+    // An empty inner dimension: a sum of nothing (malloc'd memory is not zeroed).
+    if (k === 0) new Float32Array(heap, cOff * 4, batch * m * n).fill(0);
+    else blas.matmul(heap, aOff, bOff, cOff, batch, m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n);
     return out;
   };
   (kernelFunc as { retortNative?: boolean }).retortNative = true;

@@ -39,6 +39,8 @@ describe('native OpenBLAS matmul on the wasm heap', () => {
     [[4, 5, 7], [7, 3], false, false],
     [[2, 3, 5, 7], [2, 3, 4, 7], false, true],
     [[2, 1, 5, 7], [1, 3, 7, 4], false, false],
+    [[1, 1, 5, 7], [3, 7, 4], false, false],
+    [[5, 0], [0, 3], false, false],
     [[300, 200], [200, 500], false, false],
   ];
 
