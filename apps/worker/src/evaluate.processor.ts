@@ -4,9 +4,10 @@ import type { Job, Queue } from 'bullmq';
 import * as os from 'node:os';
 import { DataSource } from 'typeorm';
 import { JOB_PAYLOAD_SCHEMA, JobName, jobId, QueueName, type RetortConfig } from '@retort/contracts';
-import { failRun, processEvaluate } from '@retort/jobs';
+import { processEvaluate } from '@retort/jobs';
 import type { ArtifactStore } from '@retort/storage';
 import { lockOptions } from './lock-options';
+import { onRunJobFailed } from './run-failure';
 import { ARTIFACT_STORE, CONFIG } from './tokens';
 
 /** Evaluation: one run at a time per worker (it holds a model). */
@@ -39,9 +40,7 @@ export class EvaluateProcessor extends WorkerHost {
   }
 
   @OnWorkerEvent('failed')
-  async onFailed(job: Job | undefined, err: Error): Promise<void> {
-    if (!job) return;
-    this.log.warn(`run ${job.data?.runId} failed (attempt ${job.attemptsMade}/${job.opts.attempts ?? 1}): ${err.message}`);
-    if (job.attemptsMade >= (job.opts.attempts ?? 1)) await failRun(this.ds, job.data.runId, err.message);
+  onFailed(job: Job | undefined, err: Error): Promise<void> {
+    return onRunJobFailed(this.ds, this.log, job, err);
   }
 }

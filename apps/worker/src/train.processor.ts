@@ -4,9 +4,10 @@ import type { Job } from 'bullmq';
 import * as os from 'node:os';
 import { DataSource } from 'typeorm';
 import { JOB_PAYLOAD_SCHEMA, JobName, QueueName } from '@retort/contracts';
-import { failRun, processTrain } from '@retort/jobs';
+import { processTrain } from '@retort/jobs';
 import type { ArtifactStore } from '@retort/storage';
 import { lockOptions } from './lock-options';
+import { onRunJobFailed } from './run-failure';
 import { ARTIFACT_STORE } from './tokens';
 
 /** One training job at a time per worker process (one process per GPU). */
@@ -29,9 +30,7 @@ export class TrainProcessor extends WorkerHost {
   }
 
   @OnWorkerEvent('failed')
-  async onFailed(job: Job | undefined, err: Error): Promise<void> {
-    if (!job) return;
-    this.log.warn(`run ${job.data?.runId} failed (attempt ${job.attemptsMade}/${job.opts.attempts ?? 1}): ${err.message}`);
-    if (job.attemptsMade >= (job.opts.attempts ?? 1)) await failRun(this.ds, job.data.runId, err.message);
+  onFailed(job: Job | undefined, err: Error): Promise<void> {
+    return onRunJobFailed(this.ds, this.log, job, err);
   }
 }
