@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import request from 'supertest';
+import { planMemory } from '@retort/contracts';
 import { initModel } from '@retort/engine';
 import { startServe } from '@retort/serve';
 import { startTestStack, waitFor, type TestStack } from '../../api/test/harness';
@@ -129,7 +130,13 @@ describe('admin console: adapters, promotion, playground and schedules in a brow
     await selectOption(page, 'Base model', 'tiny');
     await page.getByTestId('memory-total').waitFor({ timeout: 15000 });
     await waitFor(async () => ['fits', 'no-workers'].includes((await page.getByTestId('memory-estimate').getAttribute('data-state')) ?? ''), 15000, 'pool check');
-    expect(Number(await page.getByTestId('memory-estimate').getAttribute('data-total-bytes'))).toBeGreaterThan(0);
+    const total = async () => Number(await page.getByTestId('memory-estimate').getAttribute('data-total-bytes'));
+    const config = JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8'));
+    const planned = (checkpoint: boolean) => planMemory({ config, method: 'lora', seq: 1024, batch: 8, rank: 8, checkpoint }).bytes.total; // the form's defaults
+    expect(await total()).toBe(planned(false));
+    await page.getByLabel('Gradient checkpointing').check();
+    await waitFor(async () => (await total()) === planned(true), 15000, 'the estimate with gradient checkpointing');
+    expect(planned(true)).not.toBe(planned(false));
     await screenshot(page, 'run-create-memory');
   });
 
