@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import type { RunPayload, TrainRunConfig } from '@retort/contracts';
 import { LineError, parseRecord, readLines } from '@retort/datasets';
 import { Adapter, AdapterVersion, BaseModel, DatasetVersion, Endpoint, Run, RunEvent } from '@retort/db';
-import { initBackend, runTraining, trainConfig, type TrainProgress, type TrainRecord } from '@retort/engine';
+import { initBackend, runTraining, trainConfig, type TeacherTokenLogprob, type TrainProgress, type TrainRecord } from '@retort/engine';
 import type { ArtifactStore } from '@retort/storage';
 import { watchCancel } from '../cancel';
 import { claimRun, startStep } from '../pipeline';
@@ -65,6 +65,8 @@ export async function processTrain(payload: RunPayload, deps: TrainJobDeps): Pro
     evalEvery: hp.evalEvery,
     saveEvery: hp.saveEvery,
     gradientCheckpointing: hp.gradientCheckpointing,
+    kdAlpha: hp.kdAlpha,
+    kdTemperature: hp.kdTemperature,
   });
 
   const cancelled = watchCancel(ds, run.id, deps.cancelPollMs ?? 1000);
@@ -85,11 +87,16 @@ export async function processTrain(payload: RunPayload, deps: TrainJobDeps): Pro
     });
     await events.flush();
     if (result.resumedFrom !== undefined) await event(ds, run.id, 'info', 'message', { message: `resumed from checkpoint at step ${result.resumedFrom}` });
+    if (result.kd) {
+      const { records, aligned } = result.kd;
+      const message = aligned === records ? `token-level KD on all ${records} records with teacher logprobs` : `token-level KD on ${aligned} of ${records} records with teacher logprobs; sequence-level for the ${records - aligned} whose teacher tokens are not this student's`;
+      await event(ds, run.id, aligned === records ? 'info' : 'warn', 'message', { message });
+    }
     if (result.stopped) {
       await ds.getRepository(Run).update({ id: run.id }, { status: 'cancelled', finishedAt: new Date() });
       return { status: 'cancelled' };
     }
-    const metrics = { finalLoss: result.finalLoss, steps: result.step, trainExamples: result.trainExamples, evalExamples: result.evalExamples, ...(result.eval ? { eval: result.eval } : {}) };
+    const metrics = { finalLoss: result.finalLoss, steps: result.step, trainExamples: result.trainExamples, evalExamples: result.evalExamples, ...(result.eval ? { eval: result.eval } : {}), ...(result.kd ? { kd: result.kd } : {}) };
     const version = await registerAdapter(deps, run, config, model, out, metrics);
     // Guarded: a run cancelled meanwhile stays cancelled.
     await ds.getRepository(Run).update({ id: run.id, status: 'running' }, { status: 'succeeded', finishedAt: new Date(), progress: { ...metrics, step: result.step, totalSteps: hp.steps, adapterVersionId: version.id } });
@@ -164,16 +171,41 @@ async function loadRecords(deps: TrainJobDeps, versionIds: string[], tag?: strin
   const out: TrainRecord[] = [];
   for (const id of versionIds) {
     const version = await deps.ds.getRepository(DatasetVersion).findOneByOrFail({ id });
+    const logprobs = await teacherLogprobs(deps, version);
     for await (const item of readLines(await deps.store.get(version.artifactKey), { maxLineBytes: 64 * 1024 * 1024 })) {
       if (item instanceof LineError) throw item;
       const parsed = parseRecord(item.text, { format: 'chat' });
       if ('issues' in parsed) throw new Error(`dataset version ${id} line ${item.line}: ${parsed.issues[0].message}`);
       if (tag && !parsed.record.tags?.includes(tag)) continue;
-      out.push({ messages: parsed.record.messages.map((m) => ({ ...m })) });
+      const record: TrainRecord = { messages: parsed.record.messages.map((m) => ({ ...m })) };
+      const meta = parsed.record.meta as { sourcePrompt?: number; teacherSample?: number } | undefined;
+      const teacher = meta && logprobs?.get(`${meta.sourcePrompt}:${meta.teacherSample}`);
+      if (teacher?.length) record.teacher = teacher;
+      out.push(record);
     }
   }
   if (!out.length) throw new Error(`no training records in dataset version(s) ${versionIds.join(', ')}${tag ? ` with tag ${tag}` : ''}`);
   return out;
+}
+
+/**
+ * The teacher's per-token logprobs of a generated data set's answers, by "prompt:sample", when its
+ * generation run kept them (artifacts written by the generate job); undefined otherwise.
+ */
+async function teacherLogprobs(deps: TrainJobDeps, version: DatasetVersion): Promise<Map<string, TeacherTokenLogprob[]> | undefined> {
+  const lineage = version.lineage as { source?: string; runId?: string } | null;
+  if (lineage?.source !== 'generation' || !lineage.runId) return undefined;
+  const rows: { prompt_idx: number; logprobs_key: string }[] = await deps.ds.query(
+    'SELECT DISTINCT prompt_idx, logprobs_key FROM generation_result WHERE run_id = $1 AND logprobs_key IS NOT NULL',
+    [lineage.runId],
+  );
+  if (!rows.length) return undefined;
+  const map = new Map<string, TeacherTokenLogprob[]>();
+  for (const row of rows) {
+    const samples = JSON.parse((await deps.store.getBuffer(row.logprobs_key)).toString('utf8')) as { sample: number; logprobs: TeacherTokenLogprob[] }[];
+    for (const s of samples) map.set(`${row.prompt_idx}:${s.sample}`, s.logprobs);
+  }
+  return map;
 }
 
 /** Per-step metrics as run events (at most a few a second) and the latest in run.progress. */

@@ -31,6 +31,10 @@ export const HyperparametersSchema = z
     evalFraction: z.number().min(0).max(0.5).default(0),
     /** Recompute each layer in the backward pass: activations stop growing with depth (~1.4x time). */
     gradientCheckpointing: z.boolean().default(false),
+    /** Token-level KD where the data carries teacher top-k logprobs that match the student's tokenizer: weight of the distillation term. */
+    kdAlpha: z.number().min(0).max(1).default(0.5),
+    /** Temperature of the token-level KD term. */
+    kdTemperature: z.number().positive().max(100).default(1),
   })
   .strict();
 export type Hyperparameters = z.infer<typeof HyperparametersSchema>;

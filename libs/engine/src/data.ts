@@ -3,10 +3,20 @@ import * as fs from 'node:fs';
 import type { ChatMessage, ChatTokenizer } from '@retort/tokenizer';
 import { Rng } from './rng';
 
+/** A teacher's top-k next-token distribution at one position: student token ids and logprobs. */
+export interface TeacherDist {
+  ids: number[];
+  logprobs: number[];
+}
+
 /** One tokenized sequence; weights[t] = 1 where token t is a training target. */
 export interface Example {
   ids: number[];
   weights: number[];
+  /** Token-level KD: teacher[t] is the teacher's distribution for the target at t (null: none). */
+  teacher?: (TeacherDist | null)[];
+  /** For records that came with teacher logprobs: whether they lined up with this tokenizer. */
+  kd?: 'aligned' | 'mismatch';
 }
 
 export interface Batch {
@@ -17,6 +27,16 @@ export interface Batch {
   weights: number[];
   /** Target tokens with weight > 0. */
   tokens: number;
+  /** Rows (of the B*T targets) with a teacher distribution, and those distributions. */
+  teacher?: { rows: number[]; dists: TeacherDist[] };
+}
+
+/** A teacher's logprobs for one generated token, as an OpenAI-compatible server reports them. */
+export interface TeacherTokenLogprob {
+  token: string;
+  logprob: number;
+  bytes?: number[];
+  top: { token: string; logprob: number; bytes?: number[] }[];
 }
 
 export interface Record_ {
@@ -24,6 +44,8 @@ export interface Record_ {
   prompt?: string;
   completion?: string;
   text?: string;
+  /** The teacher's per-token logprobs of the last assistant message (token-level KD). */
+  teacher?: TeacherTokenLogprob[];
 }
 
 /** Reads JSONL records: `{messages}`, `{prompt, completion}` or `{text}`. Errors name the file and line. */
@@ -71,7 +93,32 @@ export function tokenizeRecord(rec: Record_, tok: ChatTokenizer, opts: { trainOn
     mask = mask.slice(0, opts.maxLen);
   }
   // The target at position t is token t+1, trained where token t+1 is.
-  return { ids, weights: mask.slice(1).concat([0]) };
+  const weights = mask.slice(1).concat([0]);
+  if (!rec.teacher?.length) return { ids, weights };
+  const teacher = alignTeacher(ids, weights, rec.teacher, tok);
+  return teacher ? { ids, weights, teacher, kd: 'aligned' } : { ids, weights, kd: 'mismatch' };
+}
+
+/**
+ * Token-level KD needs the teacher's tokens to be the student's: the teacher's sampled tokens,
+ * mapped to student ids, must appear as one run of trained targets of the sequence. Then the target
+ * at each of those positions gets the teacher's top-k (the entries this vocabulary has). Otherwise
+ * null, and the record trains on the teacher's text alone (sequence-level).
+ */
+function alignTeacher(ids: number[], weights: number[], logprobs: TeacherTokenLogprob[], tok: ChatTokenizer): (TeacherDist | null)[] | null {
+  const seq = logprobs.map((l) => tok.teacherTokenId(l));
+  if (seq.some((id) => id === undefined)) return null;
+  // Target position t predicts ids[t + 1]; find t0 with ids[t0 + 1 + i] === seq[i] and all trained.
+  for (let t0 = 0; t0 + seq.length <= ids.length - 1; t0++) {
+    if (!seq.every((id, i) => ids[t0 + 1 + i] === id && weights[t0 + i] > 0)) continue;
+    const out: (TeacherDist | null)[] = ids.map(() => null);
+    logprobs.forEach((l, i) => {
+      const top = l.top.map((e) => ({ id: tok.teacherTokenId(e), logprob: e.logprob })).filter((e) => e.id !== undefined && Number.isFinite(e.logprob));
+      if (top.length > 1) out[t0 + i] = { ids: top.map((e) => e.id!), logprobs: top.map((e) => e.logprob) };
+    });
+    return out;
+  }
+  return null;
 }
 
 /** Pads examples into one batch of shape [B][T] (T rounded up to a multiple of `multiple`). */
@@ -82,17 +129,23 @@ export function collate(examples: Example[], padId: number, multiple = 8): Batch
   const targets: number[] = [];
   const weights: number[] = [];
   let tokens = 0;
+  const teacher = { rows: [] as number[], dists: [] as TeacherDist[] };
   for (const e of examples) {
     const row = e.ids.concat(new Array(T - e.ids.length).fill(padId));
     ids.push(row);
     for (let t = 0; t < T; t++) {
       const w = t < e.ids.length ? e.weights[t] : 0;
+      const dist = w > 0 ? e.teacher?.[t] : null;
+      if (dist) {
+        teacher.rows.push(targets.length);
+        teacher.dists.push(dist);
+      }
       targets.push(t + 1 < row.length && w ? row[t + 1] : 0);
       weights.push(w);
       tokens += w > 0 ? 1 : 0;
     }
   }
-  return { ids, targets, weights, tokens };
+  return { ids, targets, weights, tokens, ...(teacher.rows.length ? { teacher } : {}) };
 }
 
 /**

@@ -206,3 +206,29 @@ export function weightedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, 
   });
   return f(logits) as tf.Scalar;
 }
+
+/**
+ * Token-level distillation loss: sum_i w_i * T^2 * (logsumexp(z_i / T) - sum_j P_ij z_ij / T), the
+ * cross-entropy of the student's temperature-T distribution against the teacher's P (rows summing to
+ * 1, or all zero where w_i is 0). Forward KL(P || student) up to the teacher's entropy, a constant;
+ * the T^2 keeps gradient sizes comparable across temperatures (Hinton et al.). logits and P [N, V],
+ * weights [N]. Returns a scalar.
+ */
+export function softCrossEntropy(logits: tf.Tensor2D, probs: tf.Tensor2D, weights: tf.Tensor1D, temperature: number): tf.Scalar {
+  const T = temperature;
+  const f = customGrad((li: tf.Tensor, save: tf.GradSaveFunc) => {
+    const scaled = tf.div(li, T);
+    save([li, probs, weights]);
+    const perRow = tf.sub(tf.logSumExp(scaled, -1), tf.sum(tf.mul(probs, scaled), -1)); // [N]
+    return {
+      value: tf.mul(tf.sum(tf.mul(perRow, weights)), T * T),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [ls, ps, ws] = saved;
+          const w = tf.mul(tf.reshape(ws, [-1, 1]), tf.mul(dy, T));
+          return [tf.mul(tf.sub(tf.softmax(tf.div(ls, T)), ps), w)];
+        }),
+    };
+  });
+  return f(logits) as tf.Scalar;
+}

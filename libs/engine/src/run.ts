@@ -42,6 +42,8 @@ export interface RunTrainingResult {
   peakBytes?: number;
   /** [batch, padded length] of the profiled step. */
   profiledShape?: [number, number];
+  /** Training records that came with teacher logprobs, and how many of them lined up for token-level KD. */
+  kd?: { records: number; aligned: number };
 }
 
 export async function runTraining(opts: RunTrainingOptions): Promise<RunTrainingResult> {
@@ -63,6 +65,7 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
   const enc = (r: Record_) => tokenizeRecord(r, tok, { trainOnInputs: c.trainOnInputs, maxLen: c.maxSeqLen });
   const trainEx = trainRecs.map(enc).filter((e) => e.weights.some((w) => w > 0));
   const evalEx = evalRecs.map(enc).filter((e) => e.weights.some((w) => w > 0));
+  const withTeacher = trainEx.filter((e) => e.kd !== undefined);
   const store = opts.checkpointStore ?? dirCheckpointStore(path.join(opts.out, 'checkpoints'), { baseModel: opts.modelDir });
   const resumeFrom = opts.resume ? await store.latest() : undefined;
   if (resumeFrom && JSON.stringify(resumeFrom.config) !== JSON.stringify(c)) {
@@ -102,5 +105,6 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
     linearStorage: storage,
     peakBytes: result.peakBytes,
     profiledShape: result.profiledShape,
+    ...(withTeacher.length ? { kd: { records: withTeacher.length, aligned: withTeacher.filter((e) => e.kd === 'aligned').length } } : {}),
   };
 }

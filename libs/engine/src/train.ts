@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Batch, BatchStream, collate, Example } from './data';
 import { forwardHidden, lmHead } from './model';
-import { weightedCrossEntropy } from './ops';
+import { softCrossEntropy, weightedCrossEntropy } from './ops';
 import { adamWStep, AdamWState, clipGlobalNorm, initAdamW } from './optimizer';
 import { adapterTensors } from './peft';
 import { createLora, DEFAULT_LORA, loraVariables } from './lora';
@@ -39,6 +39,12 @@ export interface TrainConfig {
   saveEvery: number;
   /** Recompute each layer in the backward pass instead of keeping its activations (less memory, ~1.4x time). */
   gradientCheckpointing: boolean;
+  /**
+   * Token-level KD, where examples carry teacher distributions: the loss at those targets is
+   * (1 - kdAlpha) * CE + kdAlpha * T^2 * CE(student at T, teacher top-k renormalised at T).
+   */
+  kdAlpha: number;
+  kdTemperature: number;
 }
 
 export const DEFAULT_TRAIN: TrainConfig = {
@@ -62,6 +68,8 @@ export const DEFAULT_TRAIN: TrainConfig = {
   evalEvery: 0,
   saveEvery: 0,
   gradientCheckpointing: false,
+  kdAlpha: 0.5,
+  kdTemperature: 1,
 };
 
 export function trainConfig(partial: Partial<Omit<TrainConfig, 'lora'>> & { lora?: Partial<LoraConfig> } = {}): TrainConfig {
@@ -119,12 +127,46 @@ export interface TrainResult {
   profiledShape?: [number, number];
 }
 
-/** Summed weighted cross-entropy of a batch, divided by `norm` (the step's target-token count). */
-export function batchLoss(model: Model, adapter: LoraAdapter | undefined, batch: Batch, norm: number, dropoutSeed?: number, checkpoint = false): tf.Scalar {
+export interface BatchLossOptions {
+  /** LoRA dropout is applied only with a seed (training). */
+  dropoutSeed?: number;
+  checkpoint?: boolean;
+  /** Token-level KD on the batch's teacher rows (see TrainConfig). */
+  kd?: { alpha: number; temperature: number };
+}
+
+/**
+ * Summed weighted cross-entropy of a batch, divided by `norm` (the step's target-token count); at
+ * targets with a teacher distribution, mixed with the distillation loss.
+ */
+export function batchLoss(model: Model, adapter: LoraAdapter | undefined, batch: Batch, norm: number, opts: BatchLossOptions = {}): tf.Scalar {
   return tf.tidy(() => {
-    const logits = lmHead(model, forwardHidden(model, batch.ids, { lora: adapter, dropoutSeed, checkpoint }));
-    const ce = weightedCrossEntropy(logits, tf.tensor1d(batch.targets, 'int32'), tf.tensor1d(batch.weights));
-    return tf.div(ce, norm);
+    const logits = lmHead(model, forwardHidden(model, batch.ids, { lora: adapter, dropoutSeed: opts.dropoutSeed, checkpoint: opts.checkpoint }));
+    const targets = tf.tensor1d(batch.targets, 'int32');
+    const kd = opts.kd && opts.kd.alpha > 0 ? batch.teacher : undefined;
+    if (!kd) return tf.div(weightedCrossEntropy(logits, targets, tf.tensor1d(batch.weights)), norm);
+    const { alpha, temperature } = opts.kd!;
+    const ceWeights = Float32Array.from(batch.weights);
+    const kdWeights = new Float32Array(batch.weights.length);
+    const indices: number[][] = [];
+    const values: number[] = [];
+    kd.rows.forEach((row, i) => {
+      ceWeights[row] = batch.weights[row] * (1 - alpha);
+      kdWeights[row] = batch.weights[row] * alpha;
+      // The teacher's top-k, renormalised at the temperature.
+      const { ids, logprobs } = kd.dists[i];
+      const top = Math.max(...logprobs);
+      const e = logprobs.map((l) => Math.exp((l - top) / temperature));
+      const sum = e.reduce((a, b) => a + b, 0);
+      ids.forEach((id, j) => {
+        indices.push([row, id]);
+        values.push(e[j] / sum);
+      });
+    });
+    const probs = tf.scatterND(tf.tensor2d(indices, [indices.length, 2], 'int32'), tf.tensor1d(values), logits.shape) as tf.Tensor2D;
+    const ce = weightedCrossEntropy(logits, targets, tf.tensor1d(ceWeights));
+    const distill = softCrossEntropy(logits, probs, tf.tensor1d(kdWeights), temperature);
+    return tf.div(tf.add(ce, distill), norm);
   });
 }
 
@@ -235,7 +277,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const runStep = () => {
       batches.forEach((batch, j) => {
         const seed = ((c.seed + 1) * 1000003 + step * 131 + j) >>> 0;
-        const { value, grads: g } = tf.variableGrads(() => batchLoss(model, adapter, batch, norm, c.lora.dropout > 0 ? seed : undefined, c.gradientCheckpointing), params);
+        const { value, grads: g } = tf.variableGrads(() => batchLoss(model, adapter, batch, norm, { dropoutSeed: c.lora.dropout > 0 ? seed : undefined, checkpoint: c.gradientCheckpointing, kd: { alpha: c.kdAlpha, temperature: c.kdTemperature } }), params);
         loss += value.dataSync()[0];
         value.dispose();
         const list = params.map((p) => g[p.name]);

@@ -28,8 +28,8 @@ describe('gradient checkpointing', () => {
     for (const m of lora.modules.values()) m.bt.assign(tf.tensor2d(Array.from({ length: m.bt.size }, () => rng.normal() * 0.1), m.bt.shape));
     const batch = collate(examples(3, 11, model.config.vocabSize, 5), 0);
     const params = loraVariables(lora);
-    const plain = tf.variableGrads(() => batchLoss(model, lora, batch, 20, 7, false), params);
-    const ckpt = tf.variableGrads(() => batchLoss(model, lora, batch, 20, 7, true), params);
+    const plain = tf.variableGrads(() => batchLoss(model, lora, batch, 20, { dropoutSeed: 7, checkpoint: false }), params);
+    const ckpt = tf.variableGrads(() => batchLoss(model, lora, batch, 20, { dropoutSeed: 7, checkpoint: true }), params);
     expect(Math.abs(ckpt.value.dataSync()[0] - plain.value.dataSync()[0])).toBeLessThan(1e-6);
     let worst = 0;
     let largest = 0;

@@ -21,6 +21,7 @@ import type {
   TeacherStats,
   TeacherUsage,
   TokenLogprob,
+  TopLogprob,
 } from './types';
 
 export const TEACHER_DEFAULTS = {
@@ -322,9 +323,14 @@ export function createTeacherClient(config: TeacherClientConfig): TeacherClient 
   return { model, baseUrl, maxConcurrency, complete, testConnection, stats, close };
 }
 
+function toTopLogprob(t: any): TopLogprob {
+  const out: TopLogprob = { token: String(t?.token ?? ''), logprob: Number(t?.logprob) };
+  if (Array.isArray(t?.bytes)) out.bytes = t.bytes.map(Number);
+  return out;
+}
+
 function toTokenLogprob(t: any): TokenLogprob {
-  const top = Array.isArray(t?.top_logprobs) ? t.top_logprobs.map((x: any) => ({ token: String(x.token), logprob: Number(x.logprob) })) : [];
-  return { token: String(t?.token ?? ''), logprob: Number(t?.logprob), top };
+  return { ...toTopLogprob(t), top: Array.isArray(t?.top_logprobs) ? t.top_logprobs.map(toTopLogprob) : [] };
 }
 
 function approxTokens(message: any): number {

@@ -28,6 +28,8 @@ export interface TeacherRequest {
 export interface TopLogprob {
   token: string;
   logprob: number;
+  /** The token's UTF-8 bytes as the server gave them (exact even for a token that splits a character). */
+  bytes?: number[];
 }
 
 export interface TokenLogprob extends TopLogprob {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { bytesToUnicode } from './bytelevel';
 
 export interface ChatMessage {
   role: string;
@@ -21,6 +22,8 @@ function tokenString(v: unknown): string | undefined {
   if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
   return undefined;
 }
+
+const BYTE_SYMBOLS = bytesToUnicode();
 
 export class ChatTokenizer {
   private readonly tok: Tokenizer;
@@ -77,6 +80,19 @@ export class ChatTokenizer {
 
   idToToken(id: number): string | undefined {
     return this.tok.id_to_token(id);
+  }
+
+  /**
+   * The id of a token as an OpenAI-compatible server reports it in logprobs: `token_id:N` (vLLM's
+   * return_tokens_as_token_ids), or its UTF-8 bytes (the `bytes` field, else the token string's),
+   * which byte-level BPE vocabularies (GPT-2, Qwen2, Llama 3) spell through bytes_to_unicode.
+   * Undefined when this vocabulary has no such token: the teacher's tokenizer is another one.
+   */
+  teacherTokenId(t: { token: string; bytes?: number[] }): number | undefined {
+    const asId = /^token_id:(\d+)$/.exec(t.token);
+    if (asId) return Number(asId[1]);
+    const bytes = t.bytes ?? [...Buffer.from(t.token, 'utf8')];
+    return this.tokenToId(bytes.map((b) => BYTE_SYMBOLS[b]).join('')) ?? this.tokenToId(t.token);
   }
 
   get eosTokenId(): number | undefined {

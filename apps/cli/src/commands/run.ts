@@ -106,6 +106,8 @@ export function registerRunCommand(program: Command): void {
     .option('--samples <n>', 'teacher samples per prompt', '1')
     .option('--temperature <x>', 'teacher temperature', '0')
     .option('--max-tokens <n>', 'teacher answer budget', '64')
+    .option('--logprobs <k>', "keep the teacher's top-k logprobs (k <= 20) for token-level KD, used when its tokenizer is the student's")
+    .option('--kd-alpha <x>', 'weight of the token-level KD term', '0.5')
     .option('--qlora', 'NF4 base weights (QLoRA)')
     .option('--steps <n>', 'optimizer steps', '100')
     .option('--batch-size <n>', 'micro-batch size', '8')
@@ -124,8 +126,8 @@ export function registerRunCommand(program: Command): void {
         student: o.student,
         adapter: (o.adapter as string) ?? `${o.student}-${name}`,
         evalDatasetVersion: await resolveVersion(api, (o.evalDataset as string) ?? `${name}-eval`),
-        generate: { samples: int(o.samples, 'samples'), temperature: num(o.temperature, 'temperature'), maxTokens: int(o.maxTokens, 'max-tokens') },
-        hyperparameters: { method: o.qlora ? 'qlora' : 'lora', steps: int(o.steps, 'steps'), batchSize: int(o.batchSize, 'batch-size'), lr: num(o.lr, 'lr'), rank: int(o.rank, 'rank'), maxSeqLen: int(o.maxSeqLen, 'max-seq-len') },
+        generate: { samples: int(o.samples, 'samples'), temperature: num(o.temperature, 'temperature'), maxTokens: int(o.maxTokens, 'max-tokens'), ...(o.logprobs !== undefined ? { logprobs: int(o.logprobs, 'logprobs') } : {}) },
+        hyperparameters: { method: o.qlora ? 'qlora' : 'lora', steps: int(o.steps, 'steps'), batchSize: int(o.batchSize, 'batch-size'), lr: num(o.lr, 'lr'), rank: int(o.rank, 'rank'), maxSeqLen: int(o.maxSeqLen, 'max-seq-len'), kdAlpha: num(o.kdAlpha, 'kd-alpha') },
         evaluate: { maxTokens: int(o.evalMaxTokens, 'eval-max-tokens') },
       };
       const { data } = await api.request<Run>('POST', '/api/v1/runs', { json: body });

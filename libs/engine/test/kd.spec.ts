@@ -1,0 +1,109 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { bytesToUnicode, ChatTokenizer } from '@retort/tokenizer';
+import { batchLoss, collate, forwardLogits, initBackend, initModel, loadModel, tokenizeRecord, type TeacherTokenLogprob } from '../src';
+import { softCrossEntropy } from '../src/ops';
+
+let dir: string;
+beforeAll(async () => {
+  await initBackend(undefined, () => undefined);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'retort-kd-'));
+  initModel({ family: 'qwen2', config: { hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, intermediate_size: 64 }, out: dir, seed: 5 });
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** What an OpenAI-compatible server reports for a token of this byte-level vocabulary. */
+function served(tok: ChatTokenizer, id: number, logprob: number) {
+  const table = bytesToUnicode();
+  const bytes = [...tok.idToToken(id)!].map((ch) => table.indexOf(ch));
+  return { token: Buffer.from(bytes).toString('utf8'), bytes, logprob };
+}
+
+describe('token-level distillation', () => {
+  it('softCrossEntropy: value and gradient of T^2 * CE(teacher, student at T)', () => {
+    const z = tf.randomNormal([4, 6], 0, 2, 'float32', 1) as tf.Tensor2D;
+    const p = tf.softmax(tf.randomNormal([4, 6], 0, 1, 'float32', 2)) as tf.Tensor2D;
+    const w = tf.tensor1d([1, 0, 0.5, 2]);
+    const T = 2;
+    const plain = (x: tf.Tensor) => tf.mul(tf.sum(tf.mul(tf.neg(tf.sum(tf.mul(p, tf.logSoftmax(tf.div(x, T))), -1)), w)), T * T) as tf.Scalar;
+    const mine = (x: tf.Tensor) => softCrossEntropy(x as tf.Tensor2D, p, w, T);
+    expect(Math.abs(mine(z).dataSync()[0] - plain(z).dataSync()[0])).toBeLessThan(1e-4);
+    const [g1] = tf.grads(mine)([z]);
+    const [g2] = tf.grads(plain)([z]);
+    expect(tf.max(tf.abs(tf.sub(g1, g2))).dataSync()[0]).toBeLessThan(1e-5);
+  });
+
+  it("lines up a teacher's tokens with the student's targets when the tokenizers match, and falls back otherwise", () => {
+    const tok = ChatTokenizer.fromDir(dir);
+    const answer = 'pong 42, over';
+    const answerIds = tok.encode(answer);
+    const other = tok.encode('x')[0];
+    // As a server reports them: bytes for most, vLLM's token_id:N for one.
+    const teacher: TeacherTokenLogprob[] = answerIds.map((id, i) => ({
+      ...(i === 1 ? { token: `token_id:${id}`, logprob: -0.1 } : served(tok, id, -0.1)),
+      top: [served(tok, id, -0.1), served(tok, other, -2.5)],
+    }));
+    const messages = [
+      { role: 'user' as const, content: 'ping 42' },
+      { role: 'assistant' as const, content: answer },
+    ];
+    const ex = tokenizeRecord({ messages, teacher }, tok);
+    expect(ex.kd).toBe('aligned');
+    const rows = ex.teacher!.map((d, t) => (d ? t : -1)).filter((t) => t >= 0);
+    expect(rows).toHaveLength(answerIds.length);
+    rows.forEach((t, i) => {
+      expect(ex.ids[t + 1]).toBe(answerIds[i]); // the target at t is the teacher's token i
+      expect(ex.weights[t]).toBe(1);
+      expect(ex.teacher![t]).toEqual({ ids: [answerIds[i], other], logprobs: [-0.1, -2.5] });
+    });
+    const batch = collate([ex, tokenizeRecord({ messages }, tok)], 0);
+    expect(batch.teacher!.rows).toHaveLength(answerIds.length);
+
+    // A teacher with another vocabulary (whole words): sequence-level only.
+    const words: TeacherTokenLogprob[] = answer.split(' ').map((w) => ({ token: w, logprob: -0.1, top: [{ token: w, logprob: -0.1 }, { token: 'zzqx', logprob: -3 }] }));
+    const fallback = tokenizeRecord({ messages, teacher: words }, tok);
+    expect(fallback.kd).toBe('mismatch');
+    expect(fallback.teacher).toBeUndefined();
+  });
+
+  it('batchLoss mixes CE and the teacher term at the teacher rows only', () => {
+    const model = loadModel(dir);
+    const tok = ChatTokenizer.fromDir(dir);
+    const answerIds = tok.encode('pong 7');
+    const teacher: TeacherTokenLogprob[] = answerIds.map((id) => ({ ...served(tok, id, -0.3), top: [served(tok, id, -0.3), served(tok, 65, -1.2), served(tok, 66, -2)] }));
+    const ex = tokenizeRecord({ messages: [{ role: 'user', content: 'ping 7' }, { role: 'assistant', content: 'pong 7' }], teacher }, tok);
+    const batch = collate([ex], 0);
+    const norm = batch.tokens;
+    const loss = (alpha: number, temperature: number) => batchLoss(model, undefined, batch, norm, { kd: { alpha, temperature } }).dataSync()[0];
+
+    // The same on the host, from the logits.
+    const logits = forwardLogits(model, batch.ids).arraySync();
+    const logSoftmax = (row: number[], T: number) => {
+      const s = row.map((x) => x / T);
+      const m = Math.max(...s);
+      const lse = m + Math.log(s.reduce((a, x) => a + Math.exp(x - m), 0));
+      return s.map((x) => x - lse);
+    };
+    const expected = (alpha: number, T: number) => {
+      let total = 0;
+      batch.targets.forEach((target, row) => {
+        const w = batch.weights[row];
+        if (!w) return;
+        const i = batch.teacher!.rows.indexOf(row);
+        const ce = -logSoftmax(logits[row], 1)[target];
+        if (i < 0) return void (total += w * ce);
+        const { ids, logprobs } = batch.teacher!.dists[i];
+        const e = logprobs.map((l) => Math.exp(l / T));
+        const sum = e.reduce((a, b) => a + b, 0);
+        const ls = logSoftmax(logits[row], T);
+        const soft = -ids.reduce((acc, id, j) => acc + (e[j] / sum) * ls[id], 0);
+        total += w * ((1 - alpha) * ce + alpha * T * T * soft);
+      });
+      return total / norm;
+    };
+    for (const [alpha, T] of [[0, 1], [0.5, 1], [1, 2]]) expect(Math.abs(loss(alpha, T) - expected(alpha, T))).toBeLessThan(1e-4);
+    expect(Math.abs(loss(1, 2) - loss(0, 1))).toBeGreaterThan(1e-3); // the teacher term is really there
+  });
+});
