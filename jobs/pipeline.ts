@@ -31,6 +31,11 @@ export async function finishPipeline(ds: DataSource, run: Run, summary: Record<s
   await ds.query(`UPDATE run SET status = 'succeeded', finished_at = now(), progress = $2 WHERE id = $1 AND status = 'running'`, [run.parentId, JSON.stringify(summary)]);
 }
 
+/** A failure that another attempt would repeat (bad input, nothing left to train on): no retries. */
+export class PermanentRunError extends Error {
+  override name = 'PermanentRunError';
+}
+
 /** A run failed for good; in a pipeline, so does the pipeline, and the steps after it will not run. */
 export async function failRun(ds: DataSource, runId: string, error: string): Promise<void> {
   await ds.query(`UPDATE run SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [runId, error]);

@@ -6,7 +6,7 @@ import { createDatasetVersion, Dataset, DatasetVersion, Endpoint, Run, RunEvent,
 import type { ArtifactStore } from '@retort/storage';
 import { buildTarget, createTeacherClient, filterSamples, runPrompts, type PromptItem, type TeacherResult } from '@retort/teacher';
 import { watchCancel } from '../cancel';
-import { claimRun, startStep } from '../pipeline';
+import { claimRun, PermanentRunError, startStep } from '../pipeline';
 import { readPrompts, type Prompt } from './prompts';
 
 export interface GenerateJobDeps {
@@ -82,8 +82,12 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
   }
   if (failures) throw new Error(`${failures} prompt(s) failed after retries; retry the run to ask for just those`);
 
-  const version = await outputVersion(deps, run, config, prompts);
   const kept = await ds.query(`SELECT count(*)::int AS n FROM generation_result WHERE run_id = $1 AND dropped IS NULL`, [run.id]);
+  if (kept[0].n === 0) {
+    const why: { reason: string; n: number }[] = await ds.query(`SELECT split_part(dropped, ':', 1) AS reason, count(*)::int AS n FROM generation_result WHERE run_id = $1 GROUP BY 1 ORDER BY 2 DESC`, [run.id]);
+    throw new PermanentRunError(`the filters dropped every teacher answer (${why.map((w) => `${w.reason}: ${w.n}`).join(', ')}); change the filters or max_tokens and retry`);
+  }
+  const version = await outputVersion(deps, run, config, prompts);
   // Guarded: a run cancelled meanwhile stays cancelled.
   await ds.getRepository(Run).update({ id: run.id, status: 'running' }, { status: 'succeeded', finishedAt: new Date(), progress: { answered, total: prompts.length, failures: 0, kept: kept[0].n, outputVersionId: version.id } });
   return { status: 'succeeded', versionId: version.id };

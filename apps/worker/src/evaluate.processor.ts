@@ -7,7 +7,7 @@ import { JOB_PAYLOAD_SCHEMA, JobName, jobId, QueueName, type RetortConfig } from
 import { processEvaluate } from '@retort/jobs';
 import type { ArtifactStore } from '@retort/storage';
 import { lockOptions } from './lock-options';
-import { onRunJobFailed } from './run-failure';
+import { onRunJobFailed, runJob } from './run-failure';
 import { ARTIFACT_STORE, CONFIG } from './tokens';
 
 /** Evaluation: one run at a time per worker (it holds a model). */
@@ -28,7 +28,7 @@ export class EvaluateProcessor extends WorkerHost {
     if (job.name !== JobName.evaluate) throw new Error(`the evaluate queue has no job named ${job.name}`);
     const payload = JOB_PAYLOAD_SCHEMA[JobName.evaluate].parse(job.data);
     this.log.log(`run ${payload.runId}: evaluating (attempt ${job.attemptsMade + 1})`);
-    return processEvaluate(payload, {
+    return runJob(() => processEvaluate(payload, {
       ds: this.ds,
       store: this.store,
       worker: `${os.hostname()}:${process.pid}`,
@@ -36,7 +36,7 @@ export class EvaluateProcessor extends WorkerHost {
       enqueueAutoPromote: async (p) => {
         await this.registry.add(JobName.autoPromote, p, { jobId: jobId(JobName.autoPromote, p), attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: 1000, removeOnFail: 1000 });
       },
-    });
+    }));
   }
 
   @OnWorkerEvent('failed')

@@ -7,7 +7,7 @@ import { JOB_PAYLOAD_SCHEMA, JobName, jobId, QueueName, type RetortConfig } from
 import { processGenerate } from '@retort/jobs';
 import type { ArtifactStore } from '@retort/storage';
 import { lockOptions } from './lock-options';
-import { onRunJobFailed } from './run-failure';
+import { onRunJobFailed, runJob } from './run-failure';
 import { ARTIFACT_STORE, CONFIG } from './tokens';
 
 /** Teacher generation: one run at a time per worker; the endpoint's own concurrency applies inside it. */
@@ -28,7 +28,7 @@ export class GenerateProcessor extends WorkerHost {
     if (job.name !== JobName.generate) throw new Error(`the generate queue has no job named ${job.name}`);
     const payload = JOB_PAYLOAD_SCHEMA[JobName.generate].parse(job.data);
     this.log.log(`run ${payload.runId}: generating (attempt ${job.attemptsMade + 1})`);
-    return processGenerate(payload, {
+    return runJob(() => processGenerate(payload, {
       ds: this.ds,
       store: this.store,
       worker: `${os.hostname()}:${process.pid}`,
@@ -37,7 +37,7 @@ export class GenerateProcessor extends WorkerHost {
         const p = { versionId };
         await this.datasets.add(JobName.datasetImport, p, { jobId: jobId(JobName.datasetImport, p), attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 1000 });
       },
-    });
+    }));
   }
 
   @OnWorkerEvent('failed')

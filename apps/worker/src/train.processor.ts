@@ -7,7 +7,7 @@ import { JOB_PAYLOAD_SCHEMA, JobName, QueueName } from '@retort/contracts';
 import { processTrain } from '@retort/jobs';
 import type { ArtifactStore } from '@retort/storage';
 import { lockOptions } from './lock-options';
-import { onRunJobFailed } from './run-failure';
+import { onRunJobFailed, runJob } from './run-failure';
 import { ARTIFACT_STORE } from './tokens';
 
 /** One training job at a time per worker process (one process per GPU). */
@@ -26,7 +26,7 @@ export class TrainProcessor extends WorkerHost {
     if (job.name !== JobName.train) throw new Error(`the train queue has no job named ${job.name}`);
     const payload = JOB_PAYLOAD_SCHEMA[JobName.train].parse(job.data);
     this.log.log(`run ${payload.runId}: training (attempt ${job.attemptsMade + 1})`);
-    return processTrain(payload, { ds: this.ds, store: this.store, worker: `${os.hostname()}:${process.pid}` });
+    return runJob(() => processTrain(payload, { ds: this.ds, store: this.store, worker: `${os.hostname()}:${process.pid}` }));
   }
 
   @OnWorkerEvent('failed')

@@ -71,6 +71,20 @@ describe('generation runs', () => {
     expect(records[0].tags).toEqual(['q']);
   });
 
+  it('fails at once, saying why, when the filters drop every answer', async () => {
+    const ds = (await api().post('/api/v1/datasets').set('Authorization', op).send({ name: 'ramblers' })).body;
+    const lines = Array.from({ length: 3 }, (_, i) => JSON.stringify({ prompt: `please ramble ${i}` }));
+    const version = (await api().post(`/api/v1/datasets/${ds.id}/versions?purpose=prompts`).set('Authorization', op).set('Content-Type', 'application/x-ndjson').send(lines.join('\n'))).body.id;
+    await waitFor(async () => (await api().get(`/api/v1/dataset-versions/${version}`).set('Authorization', op)).body.status === 'ready', 20000, 'import');
+    const run = await api().post('/api/v1/runs').set('Authorization', op).send({ kind: 'generate', teacher: 'teacher', datasetVersion: version, outputDataset: 'nothing-kept', maxTokens: 8 });
+    // Well before BullMQ's retries (5 s, then 10 s) would have run: no retry repeats this.
+    const done = await waitFor(async () => {
+      const r = (await api().get(`/api/v1/runs/${run.body.id}`).set('Authorization', op)).body;
+      return ['succeeded', 'failed'].includes(r.status) && r;
+    }, 4000, 'the run to fail');
+    expect(done).toMatchObject({ status: 'failed', error: 'the filters dropped every teacher answer (length: 3); change the filters or max_tokens and retry' });
+  });
+
   it('resumes a run after an interruption without asking the teacher twice', async () => {
     teacher.reset();
     teacher.options.latencyMs = 800;

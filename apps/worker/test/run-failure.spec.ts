@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import { type Job, UnrecoverableError } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { connectAndMigrate, createDataSource, createTestDatabase, Run, type TestDatabase } from '@retort/db';
-import { onRunJobFailed } from '../src/run-failure';
+import { PermanentRunError } from '@retort/jobs';
+import { onRunJobFailed, runJob } from '../src/run-failure';
 
 /** What the worker does when a run's job fails, against a real Postgres. */
 describe('a failed run job', () => {
@@ -44,6 +45,14 @@ describe('a failed run job', () => {
     expect(await ds.getRepository(Run).findOneByOrFail({ id: runs.pipeline.id })).toMatchObject({ status: 'failed', error: 'the train step failed: out of memory' });
     expect(await ds.getRepository(Run).findOneByOrFail({ id: runs.evaluate.id })).toMatchObject({ status: 'failed', error: 'not run: the train step failed' });
     expect(await status(runs.generate)).toBe('succeeded');
+  });
+
+  it('fails the run at once on an error that a retry would repeat', async () => {
+    const runs = await pipeline();
+    await onRunJobFailed(ds, log, job(runs.train.id, 1), new UnrecoverableError('nothing to train on'));
+    expect(await ds.getRepository(Run).findOneByOrFail({ id: runs.train.id })).toMatchObject({ status: 'failed', error: 'nothing to train on' });
+    await expect(runJob(async () => { throw new PermanentRunError('no'); })).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(runJob(async () => { throw new Error('flaky'); })).rejects.not.toBeInstanceOf(UnrecoverableError);
   });
 
   it('does not override a run cancelled meanwhile', async () => {

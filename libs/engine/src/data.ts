@@ -70,11 +70,14 @@ export function readJsonl(file: string): Record_[] {
 
 /**
  * Tokenizes a record. Chat records train on assistant turns only unless trainOnInputs; plain text
- * trains on every token. Sequences longer than maxLen are truncated.
+ * trains on every token. Sequences longer than maxLen are truncated. A record with the teacher's
+ * logprobs gets the teacher's distributions at its answer's targets when the tokenizers match.
  */
 export function tokenizeRecord(rec: Record_, tok: ChatTokenizer, opts: { trainOnInputs?: boolean; maxLen?: number } = {}): Example {
   let ids: number[];
   let mask: number[];
+  let teacher: (TeacherDist | null)[] | undefined;
+  let kd: Example['kd'];
   if (typeof rec.text === 'string' && !rec.messages) {
     ids = tok.encode(rec.text);
     if (tok.eosTokenId !== undefined) ids.push(tok.eosTokenId);
@@ -87,38 +90,64 @@ export function tokenizeRecord(rec: Record_, tok: ChatTokenizer, opts: { trainOn
     const enc = tok.encodeChat(messages);
     ids = enc.ids;
     mask = opts.trainOnInputs ? ids.map(() => 1) : enc.assistantMask;
+    const answer = [...messages].reverse().find((m) => m.role === 'assistant')?.content;
+    if (rec.teacher?.length && answer !== undefined) {
+      const aligned = alignTeacher(ids, enc.assistantMask, answer, rec.teacher, tok);
+      kd = aligned ? 'aligned' : 'mismatch';
+      if (aligned) ({ ids, teacher } = aligned);
+      if (aligned && !opts.trainOnInputs) mask = aligned.mask;
+    }
   }
   if (opts.maxLen && ids.length > opts.maxLen) {
     ids = ids.slice(0, opts.maxLen);
     mask = mask.slice(0, opts.maxLen);
+    teacher = teacher?.slice(0, opts.maxLen);
   }
   // The target at position t is token t+1, trained where token t+1 is.
   const weights = mask.slice(1).concat([0]);
-  if (!rec.teacher?.length) return { ids, weights };
-  const teacher = alignTeacher(ids, weights, rec.teacher, tok);
-  return teacher ? { ids, weights, teacher, kd: 'aligned' } : { ids, weights, kd: 'mismatch' };
+  return { ids, weights, ...(teacher ? { teacher } : {}), ...(kd ? { kd } : {}) };
 }
 
 /**
- * Token-level KD needs the teacher's tokens to be the student's: the teacher's sampled tokens,
- * mapped to student ids, must appear as one run of trained targets of the sequence. Then the target
- * at each of those positions gets the teacher's top-k (the entries this vocabulary has). Otherwise
- * null, and the record trains on the teacher's text alone (sequence-level).
+ * Token-level KD needs the teacher's tokens to be the student's: each token the teacher reported
+ * must be in the student's vocabulary, and together they must spell the record's answer. The answer
+ * is then trained on the teacher's own token sequence (a sampled sequence need not be the canonical
+ * encoding of its text), and the target at each of its positions gets the teacher's top-k (the
+ * entries this vocabulary has). Null otherwise: the record trains on the teacher's text alone.
  */
-function alignTeacher(ids: number[], weights: number[], logprobs: TeacherTokenLogprob[], tok: ChatTokenizer): (TeacherDist | null)[] | null {
-  const seq = logprobs.map((l) => tok.teacherTokenId(l));
-  if (seq.some((id) => id === undefined)) return null;
-  // Target position t predicts ids[t + 1]; find t0 with ids[t0 + 1 + i] === seq[i] and all trained.
-  for (let t0 = 0; t0 + seq.length <= ids.length - 1; t0++) {
-    if (!seq.every((id, i) => ids[t0 + 1 + i] === id && weights[t0 + i] > 0)) continue;
-    const out: (TeacherDist | null)[] = ids.map(() => null);
-    logprobs.forEach((l, i) => {
-      const top = l.top.map((e) => ({ id: tok.teacherTokenId(e), logprob: e.logprob })).filter((e) => e.id !== undefined && Number.isFinite(e.logprob));
-      if (top.length > 1) out[t0 + i] = { ids: top.map((e) => e.id!), logprobs: top.map((e) => e.logprob) };
-    });
-    return out;
+function alignTeacher(
+  ids: number[],
+  assistantMask: number[],
+  answer: string,
+  logprobs: TeacherTokenLogprob[],
+  tok: ChatTokenizer,
+): { ids: number[]; mask: number[]; teacher: (TeacherDist | null)[] } | null {
+  const mapped = logprobs.map((l) => tok.teacherTokenId(l));
+  if (mapped.some((id) => id === undefined)) return null;
+  const all = mapped as number[];
+  // Some servers report the end-of-turn token too: special tokens at the end are not the answer's text.
+  let n = all.length;
+  while (n > 0 && tok.decode([all[n - 1]], { skipSpecialTokens: true }) === '' && tok.decode([all[n - 1]]) !== '') n--;
+  const seq = all.slice(0, n);
+  if (tok.decode(seq) !== answer) return null;
+  // Where the answer's own encoding sits among the assistant tokens (the last occurrence: the last turn).
+  const own = tok.encode(answer);
+  let at = -1;
+  for (let p = ids.length - own.length; p >= 0 && at < 0; p--) {
+    if (own.every((id, i) => ids[p + i] === id && assistantMask[p + i] === 1)) at = p;
   }
-  return null;
+  if (at < 0 || own.length === 0) return null;
+  const spliced = [...ids.slice(0, at), ...seq, ...ids.slice(at + own.length)];
+  const mask = [...assistantMask.slice(0, at), ...seq.map(() => 1), ...assistantMask.slice(at + own.length)];
+  const teacher: (TeacherDist | null)[] = spliced.map(() => null);
+  logprobs.forEach((l, i) => {
+    // Position at + i - 1 predicts the teacher's token i; a trailing special token only where the template has it too.
+    const t = at + i - 1;
+    if (t < 0 || t + 1 >= spliced.length || spliced[t + 1] !== all[i] || mask[t + 1] !== 1) return;
+    const top = l.top.map((e) => ({ id: tok.teacherTokenId(e), logprob: e.logprob })).filter((e) => e.id !== undefined && Number.isFinite(e.logprob));
+    if (top.length > 1) teacher[t] = { ids: top.map((e) => e.id!), logprobs: top.map((e) => e.logprob) };
+  });
+  return { ids: spliced, mask, teacher };
 }
 
 /** Pads examples into one batch of shape [B][T] (T rounded up to a multiple of `multiple`). */

@@ -41,9 +41,11 @@ describe('token-level distillation', () => {
     const answerIds = tok.encode(answer);
     const other = tok.encode('x')[0];
     // As a server reports them: bytes for most, vLLM's token_id:N for one.
-    const teacher: TeacherTokenLogprob[] = answerIds.map((id, i) => ({
-      ...(i === 1 ? { token: `token_id:${id}`, logprob: -0.1 } : served(tok, id, -0.1)),
-      top: [served(tok, id, -0.1), served(tok, other, -2.5)],
+    const eos = tok.eosTokenId!;
+    // As a server reports them: bytes for most, vLLM's token_id:N for one, and the end-of-turn token last.
+    const teacher: TeacherTokenLogprob[] = [...answerIds, eos].map((id, i) => ({
+      ...(i === 1 || id === eos ? { token: `token_id:${id}`, logprob: -0.1 } : served(tok, id, -0.1)),
+      top: [id === eos ? { token: `token_id:${id}`, logprob: -0.1 } : served(tok, id, -0.1), served(tok, other, -2.5)],
     }));
     const messages = [
       { role: 'user' as const, content: 'ping 42' },
@@ -52,14 +54,19 @@ describe('token-level distillation', () => {
     const ex = tokenizeRecord({ messages, teacher }, tok);
     expect(ex.kd).toBe('aligned');
     const rows = ex.teacher!.map((d, t) => (d ? t : -1)).filter((t) => t >= 0);
-    expect(rows).toHaveLength(answerIds.length);
+    expect(rows).toHaveLength(answerIds.length + 1); // the answer and the template's end-of-turn after it
     rows.forEach((t, i) => {
-      expect(ex.ids[t + 1]).toBe(answerIds[i]); // the target at t is the teacher's token i
+      const id = [...answerIds, eos][i];
+      expect(ex.ids[t + 1]).toBe(id); // the target at t is the teacher's token i
       expect(ex.weights[t]).toBe(1);
-      expect(ex.teacher![t]).toEqual({ ids: [answerIds[i], other], logprobs: [-0.1, -2.5] });
+      expect(ex.teacher![t]).toEqual({ ids: [id, other], logprobs: [-0.1, -2.5] });
     });
+    expect(ex.ids).toEqual(tokenizeRecord({ messages }, tok).ids);
     const batch = collate([ex, tokenizeRecord({ messages }, tok)], 0);
-    expect(batch.teacher!.rows).toHaveLength(answerIds.length);
+    expect(batch.teacher!.rows).toHaveLength(answerIds.length + 1);
+
+    // Teacher tokens that spell another answer (say, the record was edited in curation): sequence-level.
+    expect(tokenizeRecord({ messages: [messages[0], { role: 'assistant', content: 'pong 43, over' }], teacher }, tok).kd).toBe('mismatch');
 
     // A teacher with another vocabulary (whole words): sequence-level only.
     const words: TeacherTokenLogprob[] = answer.split(' ').map((w) => ({ token: w, logprob: -0.1, top: [{ token: w, logprob: -0.1 }, { token: 'zzqx', logprob: -3 }] }));
