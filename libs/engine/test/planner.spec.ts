@@ -84,6 +84,31 @@ describe('planner estimate vs measured tf.memory() peak of a training step', () 
     process.stderr.write(`planner / measured: ${ratios.join(', ')}\n`);
   });
 
+  it('adds token-level KD: within 20% of the measured peak with teacher distributions at every target', async () => {
+    const dir = tmpDir();
+    const config = { vocab_size: 4096, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2 };
+    initModel({ family: 'llama', out: dir, config });
+    const raw = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    const before = tf.memory().numBytes;
+    const model = loadModel(dir);
+    const rng = new Rng(5);
+    const [B, T, V] = [4, 64, 4096];
+    const examples: Example[] = Array.from({ length: B }, () => {
+      const ids = Array.from({ length: T }, () => rng.int(V));
+      return { ids, weights: ids.map(() => 1), teacher: ids.map((id) => ({ ids: [id, (id + 1) % V, (id + 2) % V], logprobs: [-0.1, -1, -2] })) };
+    });
+    const res = await train({ model, train: examples, config: trainConfig({ steps: 1, batchSize: B, lora: { r: 4 } }), padId: 0, profileMemory: true });
+    const measured = res.peakBytes! - before;
+    const backend = (await initBackend()).name;
+    const plan = (kd: boolean) => planMemory({ config: raw, method: 'lora', seq: T, batch: B, rank: 4, backend, kd }).bytes.total;
+    ratios.push(`lora+kd ${(plan(true) / measured).toFixed(3)}`);
+    expect(plan(true) / measured).toBeGreaterThan(0.8);
+    expect(plan(true) / measured).toBeLessThan(1.2);
+    expect(plan(false) / measured).toBeLessThan(0.8); // without the KD terms the plan would miss it
+    disposeLora(res.adapter);
+    disposeModel(model);
+  });
+
   it.each(cases.flatMap((c) => (['lora', 'qlora'] as const).flatMap((m) => [false, true].map((ck) => [m, ck, ...c] as const))))(
     '%s (gradient checkpointing: %s), %s %j, batch %d x seq %d, rank %d: within 20%%',
     async (method, checkpoint, family, config, B, T, r) => {

@@ -66,7 +66,8 @@ export class RunsService {
       throw new ProblemException(400, 'validation', `no base model "${dto.student}" is registered`, { errors: [{ path: 'student', message: 'unknown model' }] });
     });
     await this.readyVersions([{ id: dto.evalDatasetVersion, path: 'evalDatasetVersion' }]);
-    await this.checkCapacity(model.config, dto.hyperparameters);
+    // Token-level KD holds the teacher's distributions too, when the generation keeps logprobs.
+    await this.checkCapacity(model.config, dto.hyperparameters, gen.logprobs !== undefined && dto.hyperparameters.kdAlpha > 0);
     const runs = await this.ds.transaction(async (m) => {
       const repo = m.getRepository(Run);
       const scheduleId = opts.scheduleId ?? null;
@@ -126,12 +127,12 @@ export class RunsService {
    * Refuses a training run that no registered worker pool can hold, before it is queued. With no
    * training worker registered at all the run is accepted and waits for one.
    */
-  private async checkCapacity(modelConfig: Record<string, any>, hp: CreateTrainRunDto['hyperparameters']): Promise<void> {
+  private async checkCapacity(modelConfig: Record<string, any>, hp: CreateTrainRunDto['hyperparameters'], kd = false): Promise<void> {
     const pools = workerPools(await this.workers.list(), QueueName.train);
     if (!pools.length) return;
     let plan;
     try {
-      plan = planMemory({ config: modelConfig as ModelConfigLike, method: hp.method, seq: hp.maxSeqLen, batch: hp.batchSize, rank: hp.rank, ...(hp.targetModules === 'all-linear' ? {} : { targets: hp.targetModules }), backend: pools[0].backend as never, checkpoint: hp.gradientCheckpointing });
+      plan = planMemory({ config: modelConfig as ModelConfigLike, method: hp.method, seq: hp.maxSeqLen, batch: hp.batchSize, rank: hp.rank, ...(hp.targetModules === 'all-linear' ? {} : { targets: hp.targetModules }), backend: pools[0].backend as never, checkpoint: hp.gradientCheckpointing, kd });
     } catch (err) {
       throw new ProblemException(400, 'validation', `cannot plan the memory of this model: ${(err as Error).message}`, { errors: [{ path: 'baseModel', message: (err as Error).message }] });
     }

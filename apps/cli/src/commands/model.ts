@@ -62,6 +62,7 @@ export function registerModelCommand(program: Command): void {
     .addOption(new Option('--backend <b>', 'the tfjs backend of the worker').choices(['node-gpu', 'node', 'wasm', 'cpu']).default('node-gpu'))
     .addOption(new Option('--task <t>', 'one training step, or generation with a KV cache').choices(['train', 'generate']).default('train'))
     .option('--gradient-checkpointing', 'training that recomputes each layer in the backward pass', false)
+    .option('--kd', "training with token-level KD (the teacher's top-k logprobs at every target)", false)
     .action((o: Record<string, any>, cmd: Command) => {
       if (!o.config === !o.size) throw new Error('give one of --config FILE or --size (1.5b, 7b, 8b, 14b, 32b, 70b)');
       let config: Record<string, unknown> | undefined;
@@ -83,6 +84,7 @@ export function registerModelCommand(program: Command): void {
         backend: o.backend,
         task: o.task,
         checkpoint: o.gradientCheckpointing,
+        kd: o.kd,
       });
       if (cmd.optsWithGlobals().json) process.stdout.write(JSON.stringify(plan) + '\n');
       else process.stdout.write(planText(plan));

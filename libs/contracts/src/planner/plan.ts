@@ -222,6 +222,13 @@ export function planMemory(input: PlanInput): MemoryPlan {
     kvCache = F32 * 2 * L * B * T * Kv;
     notes.push(`KV cache: ${L} layers x 2 x [${B * m.KV}, ${T}, ${d}] float32`);
   }
+  // Token-level KD: the teacher's distributions scattered to [N, V], the student's at temperature
+  // and their gradient (measured: 3 N V floats).
+  const kd = task === 'train' && input.kd === true;
+  if (kd) {
+    activations += F32 * 3 * N * V;
+    notes.push('token-level KD: teacher distributions, the student distribution at temperature and its gradient over the vocabulary');
+  }
   const total = weights + lora + optimizer + gradients + activations + kvCache + overhead;
 
   notes.push('tfjs is float32 only: weights, LoRA, optimizer state and activations are 4 bytes per value');
@@ -231,7 +238,7 @@ export function planMemory(input: PlanInput): MemoryPlan {
 
   return {
     model: { name, family: m.family, layers: L, hidden: D, intermediate: I, heads: H, kvHeads: m.KV, headDim: d, vocab: V, tied: m.tied },
-    input: { method, seq: T, batch: B, rank: r, targets, backend, task, checkpoint, ...(input.size ? { size: input.size.toLowerCase() } : {}) },
+    input: { method, seq: T, batch: B, rank: r, targets, backend, task, checkpoint, kd, ...(input.size ? { size: input.size.toLowerCase() } : {}) },
     params: { base: params.base, linear: params.linear, lora: loraParams },
     bytes: { weights, lora, optimizer, gradients, activations, kvCache, overhead, total },
     linearBytesPerParam: linearBytes / params.linear,

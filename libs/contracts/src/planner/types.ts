@@ -40,6 +40,8 @@ export interface PlanInput {
   task?: PlanTask;
   /** Training with gradient checkpointing (each layer keeps only its input and is recomputed). */
   checkpoint?: boolean;
+  /** Training with token-level KD (teacher distributions over the vocabulary at the answer's targets). */
+  kd?: boolean;
 }
 
 export interface MemoryPlan {
