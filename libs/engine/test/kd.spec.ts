@@ -3,8 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bytesToUnicode, ChatTokenizer } from '@retort/tokenizer';
-import { batchLoss, collate, forwardLogits, initBackend, initModel, loadModel, tokenizeRecord, type TeacherTokenLogprob } from '../src';
+import { batchLoss, collate, forwardLogits, initBackend, initModel, loadModel, tokenizeRecord, train, trainConfig, type TeacherTokenLogprob } from '../src';
 import { softCrossEntropy } from '../src/ops';
+import { tinyModel } from './helpers';
 
 let dir: string;
 beforeAll(async () => {
@@ -73,6 +74,33 @@ describe('token-level distillation', () => {
     const fallback = tokenizeRecord({ messages, teacher: words }, tok);
     expect(fallback.kd).toBe('mismatch');
     expect(fallback.teacher).toBeUndefined();
+  });
+
+  it("learns the teacher's distribution, not just its sampled token", async () => {
+    // Every answer is "a", and the teacher was 60/40 between "a" and "b" there.
+    // Initialised wide enough that the frozen head can express a peaked distribution.
+    const { dir: wide, tok } = tinyModel('qwen2', {}, 3, 0.3);
+    const [a, b] = [tok.encode('a')[0], tok.encode('b')[0]];
+    const messages = (i: number) => [{ role: 'user' as const, content: `q${i}` }, { role: 'assistant' as const, content: 'a' }];
+    const teacher: TeacherTokenLogprob[] = [{ ...served(tok, a, Math.log(0.6)), top: [served(tok, a, Math.log(0.6)), served(tok, b, Math.log(0.4))] }];
+    const probeIds = tokenizeRecord({ messages: messages(0) }, tok).ids;
+    const answerAt = probeIds.lastIndexOf(a) - 1; // the position that predicts the answer
+    const probsAfter = async (alpha: number) => {
+      const model = loadModel(wide);
+      const data = Array.from({ length: 8 }, (_, i) => tokenizeRecord({ messages: messages(i), teacher }, tok));
+      expect(data.every((e) => e.kd === 'aligned')).toBe(true);
+      const res = await train({ model, train: data, padId: 0, config: trainConfig({ steps: 40, batchSize: 8, lr: 2e-2, warmupSteps: 0, kdAlpha: alpha, lora: { r: 4 } }) });
+      const probs = tf.tidy(() => tf.softmax(forwardLogits(model, [probeIds], { lora: res.adapter })).arraySync() as number[][]);
+      return { a: probs[answerAt][a], b: probs[answerAt][b] };
+    };
+    const [ce, kd] = [await probsAfter(0), await probsAfter(1)];
+    expect(ce.a).toBeGreaterThan(0.9); // cross-entropy alone: all mass on "a"
+    expect(ce.b).toBeLessThan(0.01);
+    // Distillation keeps the teacher's second choice, in about its proportion (0.4 / 0.6; this tiny
+    // model's frozen head cannot take all the mass off the other tokens).
+    expect(kd.b).toBeGreaterThan(0.1);
+    expect(kd.b / kd.a).toBeGreaterThan(0.4);
+    expect(kd.b / kd.a).toBeLessThan(0.9);
   });
 
   it('batchLoss mixes CE and the teacher term at the teacher rows only', () => {
