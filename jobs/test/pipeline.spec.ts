@@ -1,21 +1,17 @@
 import type { DataSource } from 'typeorm';
-import { connectAndMigrate, createDataSource, createTestDatabase, Run, type TestDatabase } from '@retort/db';
+import { createMigratedTestDataSource, Run } from '@retort/db';
 import { claimRun } from '../index';
 
 /** The guarded status changes a job makes on the runs table, against a real Postgres. */
 describe('claimRun', () => {
-  let db: TestDatabase;
+  let db: { ds: DataSource; drop(): Promise<void> };
   let ds: DataSource;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = createDataSource(db.url);
-    await connectAndMigrate(ds);
+    db = await createMigratedTestDataSource();
+    ds = db.ds;
   });
-  afterAll(async () => {
-    await ds.destroy();
-    await db.drop();
-  });
+  afterAll(() => db.drop());
 
   const makeRun = (status: Run['status']) =>
     ds.getRepository(Run).save(ds.getRepository(Run).create({ kind: 'generate', status, config: {}, progress: {}, parentId: null, error: null, worker: null, scheduleId: null }));

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
+import request from 'supertest';
 import { loadConfig, QueueName, redisOptionsFromUrl, type RetortConfig } from '@retort/contracts';
 import { createTestDatabase, type TestDatabase } from '@retort/db';
 import { startWorker } from '../../worker/src/main';
@@ -74,6 +75,15 @@ async function obliterateQueues(config: RetortConfig): Promise<void> {
     await q.obliterate({ force: true });
     await q.close();
   }
+}
+
+/** A new data set with one version of these JSONL records, once its import is ready; returns the version id. */
+export async function uploadVersion(stack: TestStack, name: string, lines: object[], token = stack.tokens.operator): Promise<string> {
+  const auth = `Bearer ${token}`;
+  const ds = (await request(stack.baseUrl).post('/api/v1/datasets').set('Authorization', auth).send({ name })).body;
+  const v = (await request(stack.baseUrl).post(`/api/v1/datasets/${ds.id}/versions`).set('Authorization', auth).set('Content-Type', 'application/x-ndjson').send(lines.map((l) => JSON.stringify(l)).join('\n'))).body;
+  await waitFor(async () => (await request(stack.baseUrl).get(`/api/v1/dataset-versions/${v.id}`).set('Authorization', auth)).body.status === 'ready', 20000, `import of ${name}`);
+  return v.id;
 }
 
 export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 20000, what = 'condition'): Promise<T> {

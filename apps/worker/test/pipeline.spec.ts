@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { initModel } from '@retort/engine';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../../../libs/teacher/test/fake-openai-server';
-import { startTestStack, waitFor, type TestStack } from '../../api/test/harness';
+import { startTestStack, uploadVersion, waitFor, type TestStack } from '../../api/test/harness';
 
 /** Distillation as one flow: teacher generation → LoRA training → evaluation, then cancel and retry. */
 describe('pipeline runs', () => {
@@ -19,12 +19,7 @@ describe('pipeline runs', () => {
   const op = () => `Bearer ${stack.tokens.operator}`;
   const answerOf = (prompt: string) => `pong ${prompt.split(' ')[1]}`;
 
-  async function upload(name: string, lines: object[]): Promise<string> {
-    const ds = (await api().post('/api/v1/datasets').set('Authorization', op()).send({ name })).body;
-    const v = (await api().post(`/api/v1/datasets/${ds.id}/versions`).set('Authorization', op()).set('Content-Type', 'application/x-ndjson').send(lines.map((l) => JSON.stringify(l)).join('\n'))).body;
-    await waitFor(async () => (await api().get(`/api/v1/dataset-versions/${v.id}`).set('Authorization', op())).body.status === 'ready', 20000, `import of ${name}`);
-    return v.id;
-  }
+  const upload = (name: string, lines: object[]) => uploadVersion(stack, name, lines);
 
   beforeAll(async () => {
     stack = await startTestStack({ worker: true });

@@ -1,26 +1,22 @@
 import { Logger } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { connectAndMigrate, createDataSource, createTestDatabase, Run, type TestDatabase } from '@retort/db';
+import { createMigratedTestDataSource, Run } from '@retort/db';
 import { PermanentRunError } from '@retort/jobs';
 import { onRunJobFailed, runJob } from '../src/run-failure';
 
 /** What the worker does when a run's job fails, against a real Postgres. */
 describe('a failed run job', () => {
-  let db: TestDatabase;
+  let db: { ds: DataSource; drop(): Promise<void> };
   let ds: DataSource;
   const log = new Logger('test');
   log.warn = () => undefined;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = createDataSource(db.url);
-    await connectAndMigrate(ds);
+    db = await createMigratedTestDataSource();
+    ds = db.ds;
   });
-  afterAll(async () => {
-    await ds.destroy();
-    await db.drop();
-  });
+  afterAll(() => db.drop());
 
   async function pipeline(): Promise<Record<'pipeline' | 'generate' | 'train' | 'evaluate', Run>> {
     const repo = ds.getRepository(Run);

@@ -1,6 +1,6 @@
 export * from './entities';
 export { MIGRATIONS } from './migrations';
 export { createDataSource, connectAndMigrate } from './data-source';
-export { createTestDatabase, type TestDatabase } from './test-database';
+export { createMigratedTestDataSource, createTestDatabase, type TestDatabase } from './test-database';
 export { SecretBox } from './secret-box';
 export { createDatasetVersion, InvalidDatasetError, type CreateVersionDeps, type CreateVersionOptions } from './repositories/create-dataset-version';

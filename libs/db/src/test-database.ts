@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { connectAndMigrate, createDataSource } from './data-source';
 
 export interface TestDatabase {
   url: string;
@@ -21,6 +23,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url: url.toString(),
     name,
     drop: () => withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+/** A fresh database with the schema migrated and a DataSource on it; `drop` closes both. */
+export async function createMigratedTestDataSource(): Promise<{ ds: DataSource; drop(): Promise<void> }> {
+  const db = await createTestDatabase();
+  const ds = createDataSource(db.url);
+  await connectAndMigrate(ds);
+  return {
+    ds,
+    async drop() {
+      await ds.destroy();
+      await db.drop();
+    },
   };
 }
 
