@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import request from 'supertest';
 import { startTestStack, waitFor, type TestStack } from './harness';
@@ -11,6 +12,11 @@ function artifactFiles(stack: TestStack): string[] {
   const dir = stack.config.artifactsDir;
   if (!fs.existsSync(dir)) return [];
   return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile());
+}
+
+function allFiles(stack: TestStack): string[] {
+  const dir = stack.config.artifactsDir;
+  return fs.existsSync(dir) ? (fs.readdirSync(dir, { recursive: true }) as string[]) : [];
 }
 
 describe('datasets: upload → artifact → worker stats → api', () => {
@@ -88,6 +94,34 @@ describe('datasets: upload → artifact → worker stats → api', () => {
     expect(res.body.detail).toMatch(/larger than the limit/);
     const wrong = await request(stack.baseUrl).post(`/api/v1/datasets/${datasetId}/versions`).set('Authorization', op).set('Content-Type', 'image/png').send('x');
     expect(wrong.status).toBe(415);
+  });
+
+  it('answers 400 to a truncated multipart body, keeps running, and leaves no partial file', async () => {
+    const before = artifactFiles(stack).length;
+    const body = '--bnd\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n{"messages":[]}\n';
+    const res = await request(stack.baseUrl).post(`/api/v1/datasets/${datasetId}/versions`).set('Authorization', op).set('Content-Type', 'multipart/form-data; boundary=bnd').send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(/invalid multipart body: Unexpected end of form/);
+    const show = await request(stack.baseUrl).get(`/api/v1/datasets/${datasetId}`).set('Authorization', op);
+    expect(show.status).toBe(200);
+    expect(show.body.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    expect(artifactFiles(stack).length).toBe(before);
+  });
+
+  it('cleans up after a client that aborts mid-upload', async () => {
+    const before = artifactFiles(stack).length;
+    const { port } = new URL(stack.baseUrl);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    const head = [`POST /api/v1/datasets/${datasetId}/versions HTTP/1.1`, 'Host: 127.0.0.1', `Authorization: ${op}`, 'Content-Type: application/x-ndjson', 'Content-Length: 100000', '', ''].join('\r\n');
+    socket.write(head + (line('first', 'half') + '\n').repeat(20));
+    // the artifact's partial file appears while the body streams in, and must go when the client does
+    await waitFor(async () => allFiles(stack).some((f) => f.endsWith('.partial')), 10000, 'the partial artifact');
+    socket.destroy();
+    await waitFor(async () => !allFiles(stack).some((f) => f.endsWith('.partial')), 10000, 'the partial artifact to be removed');
+    expect(artifactFiles(stack).length).toBe(before);
+    const show = await request(stack.baseUrl).get(`/api/v1/datasets/${datasetId}`).set('Authorization', op);
+    expect(show.body.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
   });
 
   it('rejects a duplicate name with 409 and a bad name with a field error', async () => {

@@ -1,10 +1,10 @@
 import { Command } from 'commander';
-import type { ChildProcess } from 'node:child_process';
 import { loadConfig } from '@retort/contracts';
 import { resolveBootstrapToken, resolveSecretKey } from '@retort/api';
 import { connectAndMigrate, createDataSource } from '@retort/db';
 import { ApiClient } from '../client';
 import { spawnRetort, stopChild } from '../stack/children';
+import { Supervisor } from '../stack/supervisor';
 import { demoModels, seedDemo } from '../stack/demo';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../stack/embedded-postgres';
 import { ensureRedis } from '../stack/redis';
@@ -18,13 +18,13 @@ export function registerUpCommand(program: Command): void {
     .action(async (opts: { demo?: boolean; serveModel?: string[] }) => {
       const config = loadConfig();
       const cleanups: (() => Promise<void>)[] = [];
-      const children: ChildProcess[] = [];
+      const children: Supervisor[] = [];
       let stopping = false;
       const stop = async (code: number) => {
         if (stopping) return;
         stopping = true;
         process.stdout.write('\nstopping…\n');
-        await Promise.all(children.map((c) => stopChild(c)));
+        await Promise.all(children.map((c) => c.stop()));
         for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
         process.exit(code);
       };
@@ -63,14 +63,11 @@ export function registerUpCommand(program: Command): void {
       const services: [string, string[]][] = [['api', ['api']], ['worker', ['worker']]];
       if (serveModels.length) services.push(['serve', ['serve', '--port', String(config.servePort), '--host', config.host, ...serveModels.flatMap((m) => ['--model', m])]]);
       for (const [name, args] of services) {
-        const child = spawnRetort(name, [...args], env);
-        child.once('exit', (code, signal) => {
-          if (!stopping) {
-            process.stderr.write(`${name} exited (${signal ?? code}); stopping everything\n`);
-            void stop(1);
-          }
-        });
-        children.push(child);
+        children.push(
+          new Supervisor(() => spawnRetort(name, [...args], env), {
+            onExit: (code, signal, restartInMs) => process.stderr.write(`[up] ${name} exited (${signal ?? code}); restarting it in ${restartInMs / 1000} s\n`),
+          }),
+        );
       }
 
       const base = `http://${config.host}:${config.port}`;
