@@ -1,98 +1,174 @@
-/** Hugging Face layout checkpoint directories: config.json plus model.safetensors or index + shards. */
+/**
+ * Hugging Face layout checkpoint directories: config.json plus model.safetensors, or shards and
+ * model.safetensors.index.json. Read tensor by tensor (see safetensors-file.ts) and written in
+ * shards of at most maxShardBytes (transformers' `max_shard_size`, 5 GB by default).
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelConfig, parseConfig } from './config';
-import { HostTensor, readSafetensors, SafeDtype, writeSafetensors } from './safetensors';
+import { configText, readJsonFile, readJsonKeepingFloats } from './config-json';
+import { HostTensor, SafeDtype, SAFE_BYTES, TensorEntry } from './safetensors';
+import { SafetensorsFileReader, tensorCount, TensorToWrite, writeSafetensorsFile } from './safetensors-file';
 
 export interface HostCheckpoint {
   config: ModelConfig;
   tensors: Map<string, HostTensor>;
 }
 
+/** Where a model's tensors come from: their shapes up front, their values one at a time. */
+export interface TensorSource {
+  config: ModelConfig;
+  names(): string[];
+  shape(name: string): number[] | undefined;
+  read(name: string): HostTensor;
+}
+
+/** transformers' default `max_shard_size` ("5GB", decimal). */
+export const DEFAULT_MAX_SHARD_BYTES = 5e9;
+
 export function readJson(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new Error(`${file}: not found`);
-  }
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch (err) {
-    throw new Error(`${file}: invalid JSON (${(err as Error).message})`);
-  }
+  return readJsonFile(file).value;
 }
 
 export function readModelConfig(dir: string): ModelConfig {
   const file = path.join(dir, 'config.json');
-  return parseConfig(readJson(file), file);
+  return parseConfig(readJsonKeepingFloats(file), file);
 }
 
-/** Reads every weight of a model directory as float32 host arrays. */
-export function readCheckpoint(dir: string): HostCheckpoint {
-  const config = readModelConfig(dir);
-  const single = path.join(dir, 'model.safetensors');
-  const index = path.join(dir, 'model.safetensors.index.json');
-  const tensors = new Map<string, HostTensor>();
-  if (fs.existsSync(single)) {
-    for (const [k, v] of readSafetensors(fs.readFileSync(single), single).tensors) tensors.set(k, v);
-  } else if (fs.existsSync(index)) {
-    const weightMap = readJson(index).weight_map as Record<string, string> | undefined;
-    if (!weightMap) throw new Error(`${index}: missing "weight_map"`);
-    for (const shard of new Set(Object.values(weightMap))) {
-      const file = path.join(dir, shard);
-      if (!fs.existsSync(file)) throw new Error(`${index}: shard ${shard} not found`);
-      for (const [k, v] of readSafetensors(fs.readFileSync(file), file).tensors) {
-        if (weightMap[k] === shard) tensors.set(k, v);
-      }
+/** An open checkpoint directory: headers read, tensors read on demand. Close it when done. */
+export class CheckpointReader implements TensorSource {
+  readonly config: ModelConfig;
+  private readonly files: SafetensorsFileReader[] = [];
+  private readonly where = new Map<string, { file: SafetensorsFileReader; entry: TensorEntry }>();
+
+  constructor(readonly dir: string) {
+    this.config = readModelConfig(dir);
+    const single = path.join(dir, 'model.safetensors');
+    const index = path.join(dir, 'model.safetensors.index.json');
+    try {
+      if (fs.existsSync(single)) this.add(new SafetensorsFileReader(single));
+      else if (fs.existsSync(index)) this.openShards(index);
+      else throw new Error(`${dir}: no model.safetensors or model.safetensors.index.json`);
+    } catch (err) {
+      this.close();
+      throw err;
     }
-    for (const k of Object.keys(weightMap)) if (!tensors.has(k)) throw new Error(`${index}: tensor ${k} not found in ${weightMap[k]}`);
-  } else {
-    throw new Error(`${dir}: no model.safetensors or model.safetensors.index.json`);
   }
-  return { config, tensors };
+
+  names(): string[] {
+    return [...this.where.keys()];
+  }
+
+  shape(name: string): number[] | undefined {
+    return this.where.get(name)?.entry.shape;
+  }
+
+  /** The stored dtype of a tensor (its values are float32 once read). */
+  dtype(name: string): SafeDtype | undefined {
+    return this.where.get(name)?.entry.dtype;
+  }
+
+  read(name: string): HostTensor {
+    const at = this.where.get(name);
+    if (!at) throw new Error(`${this.dir}: no tensor ${name}`);
+    return at.file.read(name);
+  }
+
+  close(): void {
+    for (const f of this.files) f.close();
+  }
+
+  private add(file: SafetensorsFileReader, only?: (name: string) => boolean): void {
+    this.files.push(file);
+    for (const [name, entry] of file.entries) if (!only || only(name)) this.where.set(name, { file, entry });
+  }
+
+  private openShards(index: string): void {
+    const weightMap = readJson(index).weight_map as Record<string, string> | undefined;
+    if (!weightMap || typeof weightMap !== 'object') throw new Error(`${index}: missing "weight_map"`);
+    for (const shard of new Set(Object.values(weightMap))) {
+      const file = path.join(this.dir, shard);
+      if (path.dirname(path.resolve(file)) !== path.resolve(this.dir)) throw new Error(`${index}: shard ${shard} is not a file of this directory`);
+      if (!fs.existsSync(file)) throw new Error(`${index}: shard ${shard} not found`);
+      this.add(new SafetensorsFileReader(file), (name) => weightMap[name] === shard);
+    }
+    for (const k of Object.keys(weightMap)) if (!this.where.has(k)) throw new Error(`${index}: tensor ${k} not found in ${weightMap[k]}`);
+  }
 }
 
-/** Writes config.json and the weights, in shards of at most maxShardBytes (default: one file). */
+export function openCheckpoint(dir: string): CheckpointReader {
+  return new CheckpointReader(dir);
+}
+
+/** Reads every weight of a model directory as float32 host arrays (small models; see openCheckpoint). */
+export function readCheckpoint(dir: string): HostCheckpoint {
+  const reader = openCheckpoint(dir);
+  try {
+    return { config: reader.config, tensors: new Map(reader.names().map((n) => [n, reader.read(n)])) };
+  } finally {
+    reader.close();
+  }
+}
+
+export interface WriteCheckpointOptions {
+  /** Stored dtype; default the config's `torch_dtype` when it names one of F32/F16/BF16, else F32. */
+  dtype?: SafeDtype;
+  /** Largest shard in bytes (default 5 GB); a checkpoint within it is one model.safetensors. */
+  maxShardBytes?: number;
+}
+
+const TORCH_DTYPES: Record<SafeDtype, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
+
+export function dtypeOfConfig(configRaw: Record<string, unknown>): SafeDtype | undefined {
+  const t = configRaw.torch_dtype ?? configRaw.dtype;
+  return (Object.keys(TORCH_DTYPES) as SafeDtype[]).find((d) => TORCH_DTYPES[d] === t);
+}
+
+/**
+ * Writes config.json and the weights, streaming, in shards of at most maxShardBytes (a tensor larger
+ * than that gets a shard of its own, as transformers does), with model.safetensors.index.json when
+ * there is more than one. Tensors keep the order given (a map's insertion order).
+ */
 export function writeCheckpoint(
   dir: string,
   configRaw: Record<string, unknown>,
-  tensors: Map<string, HostTensor>,
-  opts: { dtype?: SafeDtype; maxShardBytes?: number } = {},
-): void {
+  tensors: Map<string, HostTensor> | TensorToWrite[],
+  opts: WriteCheckpointOptions = {},
+): { files: string[]; totalBytes: number } {
   fs.mkdirSync(dir, { recursive: true });
-  const dtype = opts.dtype ?? 'F32';
-  const width = dtype === 'F32' ? 4 : 2;
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...configRaw, torch_dtype: { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype] }, null, 2) + '\n');
-  const names = [...tensors.keys()].sort();
-  const shards: string[][] = [[]];
+  const dtype = opts.dtype ?? dtypeOfConfig(configRaw) ?? 'F32';
+  const width = SAFE_BYTES[dtype];
+  const maxShard = opts.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES;
+  const list: TensorToWrite[] = tensors instanceof Map ? [...tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })) : tensors;
+  fs.writeFileSync(path.join(dir, 'config.json'), configText({ ...configRaw, torch_dtype: TORCH_DTYPES[dtype] }));
+  const shards: TensorToWrite[][] = [[]];
   let size = 0;
-  for (const name of names) {
-    const bytes = tensors.get(name)!.data.length * width;
-    if (opts.maxShardBytes && size > 0 && size + bytes > opts.maxShardBytes) {
+  let totalBytes = 0;
+  for (const t of list) {
+    const bytes = tensorCount(t.shape) * width;
+    if (size > 0 && size + bytes > maxShard) {
       shards.push([]);
       size = 0;
     }
-    shards[shards.length - 1].push(name);
+    shards[shards.length - 1].push(t);
     size += bytes;
+    totalBytes += bytes;
+  }
+  for (const stale of fs.readdirSync(dir)) {
+    if (/^model(-\d{5}-of-\d{5})?\.safetensors$|^model\.safetensors\.index\.json$/.test(stale)) fs.rmSync(path.join(dir, stale));
   }
   if (shards.length === 1) {
-    fs.writeFileSync(path.join(dir, 'model.safetensors'), writeSafetensors(tensors, { format: 'pt' }, dtype));
-    return;
+    writeSafetensorsFile(path.join(dir, 'model.safetensors'), shards[0], dtype, { format: 'pt' });
+    return { files: ['model.safetensors'], totalBytes };
   }
   const weightMap: Record<string, string> = {};
-  let total = 0;
-  shards.forEach((shard, i) => {
+  const files = shards.map((shard, i) => {
     const file = `model-${String(i + 1).padStart(5, '0')}-of-${String(shards.length).padStart(5, '0')}.safetensors`;
-    const part = new Map(shard.map((n) => [n, tensors.get(n)!]));
-    for (const n of shard) {
-      weightMap[n] = file;
-      total += tensors.get(n)!.data.length * width;
-    }
-    fs.writeFileSync(path.join(dir, file), writeSafetensors(part, { format: 'pt' }, dtype));
+    writeSafetensorsFile(path.join(dir, file), shard, dtype, { format: 'pt' });
+    for (const t of shard) weightMap[t.name] = file;
+    return file;
   });
-  fs.writeFileSync(
-    path.join(dir, 'model.safetensors.index.json'),
-    JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2) + '\n',
-  );
+  const sorted = Object.fromEntries(Object.entries(weightMap).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: totalBytes }, weight_map: sorted }, null, 2) + '\n');
+  return { files: [...files, 'model.safetensors.index.json'], totalBytes };
 }

@@ -2,14 +2,20 @@ export { initBackend, activeBackend, BACKENDS } from './backend';
 export type { BackendName, BackendInfo } from './backend';
 export { loadNativeBlas, openBlasCoreType } from './native-blas';
 export { readSafetensors, writeSafetensors, f16ToF32, f32ToF16, f32ToBf16 } from './safetensors';
-export type { HostTensor, SafetensorsFile, SafeDtype } from './safetensors';
+export type { HostTensor, SafetensorsFile, SafeDtype, TensorEntry } from './safetensors';
+export { SafetensorsFileReader, writeSafetensorsFile } from './safetensors-file';
+export type { TensorToWrite } from './safetensors-file';
 export { parseConfig, configJson } from './config';
 export type { ModelConfig, Family } from './config';
-export { readCheckpoint, writeCheckpoint, readModelConfig } from './checkpoint';
+export { readCheckpoint, writeCheckpoint, readModelConfig, openCheckpoint, CheckpointReader, DEFAULT_MAX_SHARD_BYTES } from './checkpoint';
+export type { TensorSource, WriteCheckpointOptions } from './checkpoint';
+export { configText } from './config-json';
+export { tokenizerMaxId } from './load-checks';
 export {
   loadModel,
   buildModel,
   modelToHost,
+  modelTensors,
   disposeModel,
   forwardHidden,
   forwardLogits,
@@ -32,6 +38,7 @@ export {
   dynamicMap,
   quantizeNf4,
   dequantizeNf4,
+  dequantizeNf4Kernels,
   dequantizeNf4Host,
   nf4Absmax,
   nf4Bytes,

@@ -4,9 +4,10 @@ import * as path from 'node:path';
 import { byteLevelTokenizer } from '@retort/tokenizer';
 import { configJson, Family, parseConfig } from './config';
 import { writeCheckpoint } from './checkpoint';
+import { SafeDtype } from './safetensors';
 import { expectedWeights } from './model';
 import { Rng } from './rng';
-import { HostTensor } from './safetensors';
+import { TensorToWrite } from './safetensors-file';
 
 export interface InitOptions {
   family: Family;
@@ -16,7 +17,15 @@ export interface InitOptions {
   seed?: number;
   /** Standard deviation of the random weights (HF initializer_range). */
   std?: number;
+  /** Stored dtype (default F32, or the given config's torch_dtype). */
+  dtype?: SafeDtype;
+  /** Largest shard (default 5 GB, as transformers). */
+  maxShardBytes?: number;
+  /** `zeros`: every weight 0 and norms 1 (a checkpoint of any size that is written sparse, for tests). */
+  weights?: 'random' | 'zeros';
 }
+
+const INIT_CHUNK = 1 << 20;
 
 /** Writes config.json, model.safetensors, tokenizer.json, tokenizer_config.json and generation_config.json. */
 export function initModel(opts: InitOptions): { config: Record<string, unknown>; files: string[] } {
@@ -52,17 +61,25 @@ export function initModel(opts: InitOptions): { config: Record<string, unknown>;
   }
   const rng = new Rng(opts.seed ?? 0);
   const std = raw.initializer_range as number;
-  const tensors = new Map<string, HostTensor>();
-  for (const [name, shape] of expectedWeights(config)) {
-    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    if (name.endsWith('norm.weight')) data.fill(1);
-    else if (!name.endsWith('.bias')) for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std;
-    tensors.set(name, { shape, data });
-  }
-  writeCheckpoint(opts.out, raw, tensors);
+  // Values are drawn as the writer asks for them, tensor after tensor in this order, one chunk at a
+  // time, so a model of any size is made without holding its weights.
+  const tensors: TensorToWrite[] = [...expectedWeights(config)].map(([name, shape]) => ({
+    name,
+    shape,
+    data: function* () {
+      const count = shape.reduce((a, b) => a * b, 1);
+      for (let at = 0; at < count; at += INIT_CHUNK) {
+        const data = new Float32Array(Math.min(INIT_CHUNK, count - at));
+        if (name.endsWith('norm.weight')) data.fill(1);
+        else if (!name.endsWith('.bias') && opts.weights !== 'zeros') for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std;
+        yield data;
+      }
+    },
+  }));
+  const written = writeCheckpoint(opts.out, raw, tensors, { dtype: opts.dtype, maxShardBytes: opts.maxShardBytes });
   const write = (f: string, v: unknown) => fs.writeFileSync(path.join(opts.out, f), JSON.stringify(v, null, 2) + '\n');
   write('tokenizer.json', tok.tokenizerJson);
   write('tokenizer_config.json', tok.tokenizerConfig);
   write('generation_config.json', { bos_token_id: raw.bos_token_id, eos_token_id: raw.eos_token_id, pad_token_id: special['<|endoftext|>'] });
-  return { config: raw, files: ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json'] };
+  return { config: raw, files: ['config.json', ...written.files, 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json'] };
 }

@@ -1,8 +1,10 @@
 /** The Llama/Qwen2 decoder with Hugging Face semantics, in tfjs. Shapes in comments; B batch, T length. */
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelConfig, RopeScaling } from './config';
-import { HostCheckpoint, readCheckpoint } from './checkpoint';
+import { HostCheckpoint, openCheckpoint, TensorSource } from './checkpoint';
+import { checkDeviceFits, checkTokenizerFits } from './load-checks';
 import { HostTensor } from './safetensors';
+import { TensorToWrite } from './safetensors-file';
 import { dequantizeNf4Host, disposeNf4, downloadNf4, nf4Bytes, quantizeNf4, uploadNf4 } from './nf4';
 import { attention, constMatmul, Frozen, frozenMatmul, loraMatmul } from './ops';
 import { KVCache, Layer, Linear, LoraAdapter, Model, Projection, PROJECTIONS, Quant } from './types';
@@ -75,23 +77,34 @@ export interface LoadOptions {
   quant?: Quant;
 }
 
-/** Uploads host weights (HF layout) as tfjs tensors; every expected tensor must be there with its shape. */
-export function buildModel(ck: HostCheckpoint, opts: LoadOptions = {}): Model {
+/** A host checkpoint as a tensor source. */
+function mapSource(ck: HostCheckpoint): TensorSource {
+  return { config: ck.config, names: () => [...ck.tensors.keys()], shape: (n) => ck.tensors.get(n)?.shape, read: (n) => ck.tensors.get(n)! };
+}
+
+/**
+ * Uploads HF-layout weights as tfjs tensors, one tensor at a time: every expected tensor must be
+ * there with its shape (checked from the headers before any value is read), and each is read,
+ * converted (and with nf4 quantized) and uploaded before the next, so the host holds at most one
+ * tensor's float32 copy beside what the device holds.
+ */
+export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOptions = {}): Model {
+  const ck = 'tensors' in from ? mapSource(from) : from;
   const c = ck.config;
   const expected = expectedWeights(c);
   for (const [name, shape] of expected) {
-    const t = ck.tensors.get(name);
-    if (!t) throw new Error(`checkpoint: missing tensor ${name} (${c.family}, ${c.numLayers} layers)`);
-    if (t.shape.join(',') !== shape.join(',')) {
-      throw new Error(`checkpoint: tensor ${name} has shape [${t.shape}], config.json implies [${shape}]`);
+    const have = ck.shape(name);
+    if (!have) throw new Error(`checkpoint: missing tensor ${name} (${c.family}, ${c.numLayers} layers)`);
+    if (have.join(',') !== shape.join(',')) {
+      throw new Error(`checkpoint: tensor ${name} has shape [${have}], config.json implies [${shape}]`);
     }
   }
-  for (const name of ck.tensors.keys()) {
+  for (const name of ck.names()) {
     if (!expected.has(name) && !name.endsWith('rotary_emb.inv_freq') && name !== 'lm_head.weight') {
       throw new Error(`checkpoint: unexpected tensor ${name} (not part of a ${c.family} model with this config)`);
     }
   }
-  const get = (n: string): HostTensor => ck.tensors.get(n)!;
+  const get = (n: string): HostTensor => ck.read(n);
   const vec = (n: string) => tf.tensor1d(get(n).data);
   const mat = (n: string) => tf.tensor2d(get(n).data, get(n).shape as [number, number]);
   const quant = opts.quant ?? 'none';
@@ -134,8 +147,20 @@ export function buildModel(ck: HostCheckpoint, opts: LoadOptions = {}): Model {
   };
 }
 
+/**
+ * Loads a model directory tensor by tensor (files of any size, single or sharded). Before any weight
+ * is read: the tokenizer's ids must fit vocab_size, and on the wasm backend the weights must fit its
+ * 4 GiB, else the error gives the numbers.
+ */
 export function loadModel(dir: string, opts: LoadOptions = {}): Model {
-  return buildModel(readCheckpoint(dir), opts);
+  const reader = openCheckpoint(dir);
+  try {
+    checkTokenizerFits(dir, reader.config);
+    checkDeviceFits(dir, reader.config, opts.quant ?? 'none');
+    return buildModel(reader, opts);
+  } finally {
+    reader.close();
+  }
 }
 
 /** The frozen weight of a linear layer, as the products in ops.ts take it. */
@@ -203,23 +228,32 @@ export function linearStorage(model: Model): LinearStorage {
   return { quant: quantized ? 'nf4' : 'none', params, bytes, bytesPerParam: params ? bytes / params : 0 };
 }
 
-/** The model's weights back in HF layout (for merged export). */
-export function modelToHost(model: Model): Map<string, HostTensor> {
-  const out = new Map<string, HostTensor>();
-  const put = (name: string, t: tf.Tensor) => out.set(name, { shape: t.shape, data: t.dataSync() as Float32Array });
+/**
+ * The model's weights in HF layout, each downloaded from the device only when the writer asks for
+ * it (merged export holds one float copy at a time).
+ */
+export function modelTensors(model: Model): TensorToWrite[] {
+  const out: TensorToWrite[] = [];
+  const put = (name: string, t: tf.Tensor) => out.push({ name, shape: t.shape, data: () => [t.dataSync() as Float32Array] });
   put('model.embed_tokens.weight', model.embed);
   model.layers.forEach((l, i) => {
     put(`model.layers.${i}.input_layernorm.weight`, l.inputNorm);
     put(`model.layers.${i}.post_attention_layernorm.weight`, l.postNorm);
     for (const p of PROJECTIONS) {
       const lin = l.proj[p];
-      out.set(`${lin.name}.weight`, linearWeightHost(lin));
+      const [inp, outDim] = lin.nf4 ? [lin.nf4.shape[1], lin.nf4.shape[0]] : lin.wt!.shape;
+      out.push({ name: `${lin.name}.weight`, shape: [outDim, inp], data: () => [linearWeightHost(lin).data] });
       if (lin.bias) put(`${lin.name}.bias`, lin.bias);
     }
   });
   put('model.norm.weight', model.norm);
   if (!model.config.tieWordEmbeddings) put('lm_head.weight', model.lmHead);
   return out;
+}
+
+/** The model's weights back in HF layout, all on the host (small models; see modelTensors). */
+export function modelToHost(model: Model): Map<string, HostTensor> {
+  return new Map(modelTensors(model).map((t) => [t.name, { shape: t.shape, data: (t.data as () => Float32Array[])()[0] }]));
 }
 
 export function disposeModel(model: Model): void {

@@ -77,18 +77,23 @@ export interface Nf4Weight {
   offset: number;
 }
 
-/** argmin_j |v - table[j]| in float32 arithmetic, the first j on ties (torch.argmin). */
+/**
+ * argmin_j |v - table[j]| in float32 arithmetic, the first j on ties (torch.argmin), for a sorted
+ * table: the distance grows away from v on either side, so only the two entries around v compete.
+ */
 function nearest(v: number, table: Float32Array): number {
-  let best = 0;
-  let bestD = Infinity;
-  for (let j = 0; j < table.length; j++) {
-    const d = Math.abs(Math.fround(v - table[j]));
-    if (d < bestD) {
-      bestD = d;
-      best = j;
-    }
+  let lo = 0;
+  let hi = table.length; // first entry > v
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (table[mid] <= v) lo = mid + 1;
+    else hi = mid;
   }
-  return best;
+  if (lo === 0) return 0;
+  if (lo === table.length) return lo - 1;
+  const below = Math.abs(Math.fround(v - table[lo - 1]));
+  const above = Math.abs(Math.fround(v - table[lo]));
+  return above < below ? lo : lo - 1;
 }
 
 /** Blockwise absmax quantization of x over `table` (bitsandbytes' default kernels): codes and absmax per block. */
@@ -174,12 +179,31 @@ export function nf4Absmax(q: Nf4Host): Float32Array {
   return Float32Array.from(codes, (c, b) => Math.fround(Math.fround(map[c] * q.absmax2[Math.floor(b / NF4_NESTED_BLOCKSIZE)]) + q.offset));
 }
 
-/** W [out, in] row-major from a quantized weight (host). */
+/** W [out, in] row-major from a quantized weight (host): one pass over the words, a byte at a time. */
 export function dequantizeNf4Host(q: Nf4Host): Float32Array {
   const n = q.shape[0] * q.shape[1];
   const absmax = nf4Absmax(q);
-  const codes = unpackNibbles(q.codes, n);
-  return Float32Array.from(codes, (c, i) => Math.fround(NF4_VALUES[c] * absmax[Math.floor(i / NF4_BLOCKSIZE)]));
+  const out = new Float32Array(n);
+  const words = q.codes;
+  const full = Math.floor(n / 8);
+  for (let w = 0; w < full; w++) {
+    const word = words[w];
+    const scale = absmax[w >> 3]; // 8 words of 8 codes: one block of 64
+    const i = 8 * w;
+    out[i] = NF4_VALUES[(word >>> 4) & 15] * scale;
+    out[i + 1] = NF4_VALUES[word & 15] * scale;
+    out[i + 2] = NF4_VALUES[(word >>> 12) & 15] * scale;
+    out[i + 3] = NF4_VALUES[(word >>> 8) & 15] * scale;
+    out[i + 4] = NF4_VALUES[(word >>> 20) & 15] * scale;
+    out[i + 5] = NF4_VALUES[(word >>> 16) & 15] * scale;
+    out[i + 6] = NF4_VALUES[(word >>> 28) & 15] * scale;
+    out[i + 7] = NF4_VALUES[(word >>> 24) & 15] * scale;
+  }
+  if (full * 8 < n) {
+    const rest = unpackNibbles(words.subarray(full), n - full * 8);
+    for (let j = 0; j < rest.length; j++) out[full * 8 + j] = NF4_VALUES[rest[j]] * absmax[Math.floor((full * 8 + j) / NF4_BLOCKSIZE)];
+  }
+  return out;
 }
 
 export function uploadNf4(q: Nf4Host): Nf4Weight {
@@ -212,6 +236,8 @@ export function disposeNf4(w: Nf4Weight): void {
 }
 
 let tables: { nf4: tf.Tensor1D; dynamic: tf.Tensor1D } | undefined;
+
+const HOST_BACKENDS = new Set(['wasm', 'cpu']);
 
 /** The two lookup tables, uploaded once (80 + 1024 bytes). */
 function lookupTables(): { nf4: tf.Tensor1D; dynamic: tf.Tensor1D } {
@@ -263,6 +289,14 @@ function step<T extends tf.Tensor>(input: tf.Tensor, f: () => T): T {
  * 6 int32 values per weight inside `unpack`, and two float copies at the end.
  */
 export function dequantizeNf4(w: Nf4Weight): tf.Tensor2D {
+  // On backends whose memory is the host's (wasm, cpu), the JS loop is ~100x faster than the int32
+  // kernels (measured on wasm: 2.4 s for a 4.4M weight, mostly FloorDiv, Mod, Gather, Concat).
+  if (HOST_BACKENDS.has(tf.getBackend())) return tf.tensor2d(dequantizeNf4Host(downloadNf4(w)), w.shape);
+  return dequantizeNf4Kernels(w);
+}
+
+/** dequantizeNf4 with tfjs kernels only (GPU backends: the words never leave the device). */
+export function dequantizeNf4Kernels(w: Nf4Weight): tf.Tensor2D {
   const { nf4, dynamic } = lookupTables();
   const n = w.shape[0] * w.shape[1];
   const nb = Math.ceil(n / NF4_BLOCKSIZE);

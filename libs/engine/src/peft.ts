@@ -6,9 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { readJson, writeCheckpoint } from './checkpoint';
+import { readJson, writeCheckpoint, WriteCheckpointOptions } from './checkpoint';
 import { loraScale, targetProjections } from './lora';
-import { linearWeightHost, moduleName, modelToHost, projectionShape } from './model';
+import { linearWeightHost, moduleName, modelTensors, projectionShape } from './model';
 import { HostTensor, readSafetensors, writeSafetensors } from './safetensors';
 import { LoraAdapter, LoraConfig, LoraModule, Model } from './types';
 
@@ -134,8 +134,8 @@ export function mergeAdapter(model: Model, adapter: LoraAdapter): Model {
 }
 
 /** Writes a merged model in HF layout (config.json, model.safetensors) and copies the tokenizer files. */
-export function saveMergedModel(model: Model, out: string, baseDir?: string): void {
-  writeCheckpoint(out, model.config.raw, modelToHost(model));
+export function saveMergedModel(model: Model, out: string, baseDir?: string, opts: WriteCheckpointOptions = {}): void {
+  writeCheckpoint(out, model.config.raw, modelTensors(model), opts);
   if (!baseDir) return;
   for (const f of ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json']) {
     if (fs.existsSync(path.join(baseDir, f))) fs.copyFileSync(path.join(baseDir, f), path.join(out, f));

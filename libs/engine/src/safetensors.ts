@@ -16,13 +16,45 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-interface HeaderEntry {
-  dtype: string;
+/** One tensor of a safetensors header: dtype, shape and where its bytes lie after the header. */
+export interface TensorEntry {
+  dtype: SafeDtype;
   shape: number[];
-  data_offsets: [number, number];
+  count: number;
+  begin: number;
+  end: number;
 }
 
-const BYTES: Record<SafeDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+export const SAFE_BYTES: Record<SafeDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+
+/** Parses and checks a header (the JSON after the 8-byte length); dataSize is the byte count after it. */
+export function parseHeader(json: Uint8Array, source: string, dataSize: number): { entries: Map<string, TensorEntry>; metadata: Record<string, string> } {
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`${source}: the safetensors header is not valid JSON (${(err as Error).message})`);
+  }
+  const entries = new Map<string, TensorEntry>();
+  let metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      metadata = value as Record<string, string>;
+      continue;
+    }
+    const { dtype, shape, data_offsets: offsets } = value as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    const width = SAFE_BYTES[dtype as SafeDtype];
+    if (width === undefined) throw new Error(`${source}: tensor ${name} has dtype ${dtype}; supported: F32, F16, BF16`);
+    if (!Array.isArray(shape) || !shape.every((n) => Number.isInteger(n) && n >= 0)) throw new Error(`${source}: tensor ${name} has an invalid shape ${JSON.stringify(shape)}`);
+    const count = shape.reduce((a, b) => a * b, 1);
+    const [begin, end] = Array.isArray(offsets) ? offsets : [NaN, NaN];
+    if (!Number.isInteger(begin) || end - begin !== count * width || begin < 0 || end > dataSize) {
+      throw new Error(`${source}: tensor ${name} has data_offsets [${begin}, ${end}] inconsistent with ${dtype}${JSON.stringify(shape)} (${dataSize} data bytes)`);
+    }
+    entries.set(name, { dtype: dtype as SafeDtype, shape, count, begin, end });
+  }
+  return { entries, metadata };
+}
 
 /** IEEE half (binary16) to float. */
 export function f16ToF32(h: number): number {
@@ -72,24 +104,46 @@ export function f32ToBf16(value: number): number {
   return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
-function decode(dtype: string, bytes: Uint8Array, count: number, name: string): Float32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(count);
-  switch (dtype) {
-    case 'F32':
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
-      return out;
-    case 'F16':
-      for (let i = 0; i < count; i++) out[i] = f16ToF32(view.getUint16(2 * i, true));
-      return out;
-    case 'BF16': {
-      const bits = new Uint32Array(out.buffer);
-      for (let i = 0; i < count; i++) bits[i] = view.getUint16(2 * i, true) << 16;
-      return out;
+/** Decodes little-endian values of dtype into out[at..]: whole typed-array copies where aligned. */
+export function decodeInto(dtype: SafeDtype, bytes: Uint8Array, out: Float32Array, at = 0): void {
+  const n = bytes.byteLength / SAFE_BYTES[dtype];
+  const aligned = bytes.byteOffset % SAFE_BYTES[dtype] === 0;
+  if (dtype === 'F32') {
+    if (aligned) out.set(new Float32Array(bytes.buffer, bytes.byteOffset, n), at);
+    else {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let i = 0; i < n; i++) out[at + i] = view.getFloat32(4 * i, true);
     }
-    default:
-      throw new Error(`safetensors: tensor ${name} has dtype ${dtype}; supported: F32, F16, BF16`);
+    return;
   }
+  const halves = aligned ? new Uint16Array(bytes.buffer, bytes.byteOffset, n) : Uint16Array.from({ length: n }, (_, i) => bytes[2 * i] | (bytes[2 * i + 1] << 8));
+  if (dtype === 'BF16') {
+    const bits = new Uint32Array(out.buffer, out.byteOffset + 4 * at, n);
+    for (let i = 0; i < n; i++) bits[i] = halves[i] << 16;
+  } else {
+    for (let i = 0; i < n; i++) out[at + i] = f16ToF32(halves[i]);
+  }
+}
+
+/** Encodes values as little-endian dtype into the start of scratch (which must be large enough). */
+export function encodeInto(dtype: SafeDtype, values: Float32Array, scratch: Buffer): Buffer {
+  const size = values.length * SAFE_BYTES[dtype];
+  if (dtype === 'F32') {
+    Buffer.from(values.buffer, values.byteOffset, values.byteLength).copy(scratch);
+    return scratch.subarray(0, size);
+  }
+  const halves = new Uint16Array(scratch.buffer, scratch.byteOffset, values.length);
+  if (dtype === 'F16') {
+    for (let i = 0; i < values.length; i++) halves[i] = f32ToF16(values[i]);
+    return scratch.subarray(0, size);
+  }
+  // f32ToBf16 inlined: this loop runs over every weight of a model export
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  for (let i = 0; i < bits.length; i++) {
+    const x = bits[i];
+    halves[i] = (x & 0x7f800000) === 0x7f800000 && x & 0x7fffff ? (x >>> 16) | 0x40 : ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
+  }
+  return scratch.subarray(0, size);
 }
 
 /** Parses a safetensors buffer; every tensor becomes float32. */
@@ -98,26 +152,13 @@ export function readSafetensors(buf: Uint8Array, source = 'safetensors'): Safete
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   if (8 + headerLen > buf.byteLength) throw new Error(`${source}: header length ${headerLen} exceeds the file`);
-  const header = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset + 8, headerLen).toString('utf8')) as Record<
-    string,
-    HeaderEntry | Record<string, string>
-  >;
   const base = 8 + headerLen;
+  const { entries, metadata } = parseHeader(buf.subarray(8, base), source, buf.byteLength - base);
   const tensors = new Map<string, HostTensor>();
-  let metadata: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      metadata = entry as Record<string, string>;
-      continue;
-    }
-    const { dtype, shape, data_offsets: [begin, end] } = entry as HeaderEntry;
-    const count = shape.reduce((a, b) => a * b, 1);
-    const width = BYTES[dtype as SafeDtype];
-    if (width === undefined) decode(dtype, new Uint8Array(0), 0, name);
-    if (end - begin !== count * width || base + end > buf.byteLength) {
-      throw new Error(`${source}: tensor ${name} has data_offsets [${begin}, ${end}] inconsistent with ${dtype}${JSON.stringify(shape)}`);
-    }
-    tensors.set(name, { shape, data: decode(dtype, buf.subarray(base + begin, base + end), count, name) });
+  for (const [name, e] of entries) {
+    const data = new Float32Array(e.count);
+    decodeInto(e.dtype, buf.subarray(base + e.begin, base + e.end), data);
+    tensors.set(name, { shape: e.shape, data });
   }
   return { tensors, metadata };
 }
@@ -137,7 +178,7 @@ export function writeSafetensors(
   for (const [name, t] of entries) {
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) throw new Error(`safetensors: tensor ${name} has ${t.data.length} values for shape ${JSON.stringify(t.shape)}`);
-    const size = count * BYTES[dtype];
+    const size = count * SAFE_BYTES[dtype];
     header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + size] };
     offset += size;
   }
@@ -148,14 +189,6 @@ export function writeSafetensors(
   out.writeBigUInt64LE(BigInt(headerBytes.length), 0);
   headerBytes.copy(out, 8);
   let pos = 8 + headerBytes.length;
-  for (const [, t] of entries) {
-    if (dtype === 'F32') {
-      Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).copy(out, pos);
-      pos += t.data.byteLength;
-    } else {
-      const enc = dtype === 'F16' ? f32ToF16 : f32ToBf16;
-      for (let i = 0; i < t.data.length; i++, pos += 2) out.writeUInt16LE(enc(t.data[i]), pos);
-    }
-  }
+  for (const [, t] of entries) pos += encodeInto(dtype, t.data, out.subarray(pos)).length;
   return out;
 }

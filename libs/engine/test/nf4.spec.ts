@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   dequantizeNf4,
+  dequantizeNf4Kernels,
   dequantizeNf4Host,
   dynamicMap,
   forwardLogits,
@@ -72,11 +73,14 @@ describe('NF4 quantization (bitsandbytes semantics)', () => {
     // the packed words are bitsandbytes' uint8 buffer read as int32
     expect(Buffer.from(new Uint8Array(q.codes.buffer).subarray(0, u8(c.packed).length))).toEqual(Buffer.from(u8(c.packed)));
     expect(maxAbsDiff(dequantizeNf4Host(q), f32(c.dequant))).toBe(0);
-    // on the device: arithmetic unpacking of the int32 words, exact on every backend
+    // on the device: arithmetic unpacking of the int32 words (GPU backends), exact on every backend;
+    // and what the forward pass uses on this one (a host loop on wasm and cpu)
     const w = uploadNf4(q);
-    const dev = dequantizeNf4(w);
+    const dev = dequantizeNf4Kernels(w);
     expect(maxAbsDiff(dev.dataSync(), f32(c.dequant))).toBe(0);
-    tf.dispose([dev, w.codes, w.qabsmax, w.absmax2]);
+    const used = dequantizeNf4(w);
+    expect(maxAbsDiff(used.dataSync(), f32(c.dequant))).toBe(0);
+    tf.dispose([dev, used, w.codes, w.qabsmax, w.absmax2]);
     // double quantization keeps the block scales close to the float ones
     const exact = f32(c.absmax);
     nf4Absmax(q).forEach((a, b) => expect(Math.abs(a - exact[b])).toBeLessThanOrEqual(Math.max(...exact) * 0.01));

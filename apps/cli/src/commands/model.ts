@@ -18,7 +18,9 @@ export function registerModelCommand(program: Command): void {
     .requiredOption('--config <file>', 'JSON with config.json fields (hidden_size, num_hidden_layers, ...)')
     .requiredOption('--out <dir>', 'output directory')
     .option('--seed <n>', 'random seed', '0')
-    .action((opts: { family: string; config: string; out: string; seed: string }, cmd: Command) => {
+    .addOption(new Option('--dtype <dtype>', "stored dtype (default: the config's torch_dtype, else float32)").choices(['float32', 'bfloat16', 'float16']))
+    .option('--max-shard-size <bytes>', 'largest safetensors shard, in bytes (default 5e9, as transformers)')
+    .action((opts: { family: string; config: string; out: string; seed: string; dtype?: string; maxShardSize?: string }, cmd: Command) => {
       if (opts.family !== 'llama' && opts.family !== 'qwen2') throw new Error(`--family: "${opts.family}" is not llama or qwen2`);
       let config: Record<string, unknown>;
       try {
@@ -26,7 +28,10 @@ export function registerModelCommand(program: Command): void {
       } catch (err) {
         throw new Error(`${opts.config}: ${(err as Error).message}`);
       }
-      const res = initModel({ family: opts.family, config, out: opts.out, seed: Number(opts.seed) });
+      const maxShardBytes = opts.maxShardSize === undefined ? undefined : Number(opts.maxShardSize);
+      if (maxShardBytes !== undefined && !(maxShardBytes > 0)) throw new Error(`--max-shard-size: "${opts.maxShardSize}" is not a positive number of bytes`);
+      const dtype = opts.dtype ? ({ float32: 'F32', bfloat16: 'BF16', float16: 'F16' } as const)[opts.dtype as 'float32'] : undefined;
+      const res = initModel({ family: opts.family, config, out: opts.out, seed: Number(opts.seed), dtype, maxShardBytes });
       if (cmd.optsWithGlobals().json) process.stdout.write(JSON.stringify({ out: opts.out, ...res }) + '\n');
       else process.stdout.write(`wrote ${opts.family} model to ${opts.out}: ${res.files.join(', ')}\n`);
     });

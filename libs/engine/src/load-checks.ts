@@ -1,0 +1,49 @@
+/** Checks made when a model directory is opened, before its weights are read. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { formatBytes, planMemory, WASM_MAX_BYTES } from '@retort/contracts';
+import { activeBackend } from './backend';
+import { ModelConfig } from './config';
+import { Quant } from './types';
+
+/** The largest token id a tokenizer.json can produce (its vocabulary and its added tokens), and that token. */
+export function tokenizerMaxId(tokenizerJson: Record<string, unknown>): { id: number; token: string } | undefined {
+  let best: { id: number; token: string } | undefined;
+  const see = (id: unknown, token: string) => {
+    if (typeof id === 'number' && (!best || id > best.id)) best = { id, token };
+  };
+  const model = tokenizerJson.model as { vocab?: unknown } | undefined;
+  const vocab = model?.vocab;
+  if (Array.isArray(vocab)) vocab.forEach((entry, i) => see(i, Array.isArray(entry) ? String(entry[0]) : String(entry)));
+  else if (vocab && typeof vocab === 'object') for (const [token, id] of Object.entries(vocab)) see(id, token);
+  for (const t of (tokenizerJson.added_tokens as { id?: unknown; content?: string }[] | undefined) ?? []) see(t.id, t.content ?? '');
+  return best;
+}
+
+/** Every id the model directory's tokenizer can produce must be a row of the embedding. */
+export function checkTokenizerFits(dir: string, config: ModelConfig): void {
+  const file = path.join(dir, 'tokenizer.json');
+  if (!fs.existsSync(file)) return;
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`${file}: invalid JSON (${(err as Error).message})`);
+  }
+  const max = tokenizerMaxId(json);
+  if (max && max.id >= config.vocabSize) {
+    throw new Error(`${file}: token ${JSON.stringify(max.token)} has id ${max.id}, but config.json's vocab_size is ${config.vocabSize} (ids must be below it: the embedding has ${config.vocabSize} rows)`);
+  }
+}
+
+/** The weights alone must fit the wasm backend's 4 GiB; the error says how much they take. */
+export function checkDeviceFits(dir: string, config: ModelConfig, quant: Quant): void {
+  if (activeBackend()?.name !== 'wasm') return;
+  const plan = planMemory({ config: config.raw as never, method: quant === 'nf4' ? 'qlora' : 'lora', seq: 1, batch: 1, task: 'generate', backend: 'wasm' });
+  if (plan.bytes.weights > WASM_MAX_BYTES) {
+    throw new Error(
+      `${dir}: its weights take ${formatBytes(plan.bytes.weights)} as ${quant === 'nf4' ? 'NF4 (QLoRA)' : 'float32'} on the device, more than the ${formatBytes(WASM_MAX_BYTES)} the wasm backend can address` +
+        (quant === 'nf4' ? '; use a GPU backend (RETORT_BACKEND)' : '; load it with --quant nf4 (QLoRA) or use a GPU backend (RETORT_BACKEND)'),
+    );
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * safetensors files of any size, tensor by tensor: the header is read with one positioned read, each
+ * tensor's bytes with positioned reads of at most CHUNK_BYTES decoded straight into its float32
+ * array; writing streams each tensor's values through one chunk-sized buffer. A file is never held
+ * in one buffer (Node's buffers stop at 2 GiB for reads and 4 GiB in all; the real students' files
+ * are 3.5–9 GB), so peak host memory is the largest tensor as float32 plus one chunk.
+ */
+import * as fs from 'node:fs';
+import { decodeInto, encodeInto, HostTensor, parseHeader, SafeDtype, SAFE_BYTES, TensorEntry } from './safetensors';
+
+const CHUNK_BYTES = 64 * 1024 * 1024;
+
+export class SafetensorsFileReader {
+  readonly entries: Map<string, TensorEntry>;
+  readonly metadata: Record<string, string>;
+  private fd: number;
+  private readonly dataStart: number;
+
+  constructor(readonly file: string) {
+    this.fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(this.fd).size;
+      const head = this.readAt(0, Math.min(8, size));
+      if (head.length < 8) throw new Error(`${file}: too short for a safetensors header`);
+      const headerLen = Number(head.readBigUInt64LE(0));
+      if (8 + headerLen > size) throw new Error(`${file}: header length ${headerLen} exceeds the file (${size} bytes)`);
+      const header = parseHeader(this.readAt(8, headerLen), file, size - 8 - headerLen);
+      this.entries = header.entries;
+      this.metadata = header.metadata;
+      this.dataStart = 8 + headerLen;
+    } catch (err) {
+      fs.closeSync(this.fd);
+      throw err;
+    }
+  }
+
+  /** One tensor as float32, converted chunk by chunk from its stored dtype. */
+  read(name: string): HostTensor {
+    const e = this.entries.get(name);
+    if (!e) throw new Error(`${this.file}: no tensor ${name}`);
+    const out = new Float32Array(e.count);
+    const width = SAFE_BYTES[e.dtype];
+    const perChunk = Math.floor(CHUNK_BYTES / width);
+    const scratch = Buffer.allocUnsafe(Math.min(e.count, perChunk) * width);
+    for (let done = 0; done < e.count; done += perChunk) {
+      const n = Math.min(perChunk, e.count - done);
+      const bytes = this.readAt(this.dataStart + e.begin + done * width, n * width, scratch);
+      decodeInto(e.dtype, bytes, out, done);
+    }
+    return { shape: e.shape, data: out };
+  }
+
+  close(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private readAt(position: number, length: number, into?: Buffer): Buffer {
+    const buf = into && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const n = fs.readSync(this.fd, buf, got, length - got, position + got);
+      if (n === 0) throw new Error(`${this.file}: unexpected end of file at byte ${position + got} (wanted ${length} bytes at ${position})`);
+      got += n;
+    }
+    return buf;
+  }
+}
+
+/** A tensor to write: its values whole, or as consecutive chunks (so that no float copy of it need exist). */
+export interface TensorToWrite {
+  name: string;
+  shape: number[];
+  data: Float32Array | (() => Iterable<Float32Array>);
+}
+
+export function tensorCount(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Writes a safetensors file, tensors in the given order (readers take the offsets from the header,
+ * in any order). It is written under a temporary name and renamed when complete, so a crash leaves no
+ * half-written file under the real name.
+ */
+export function writeSafetensorsFile(file: string, tensors: TensorToWrite[], dtype: SafeDtype = 'F32', metadata?: Record<string, string>): number {
+  const width = SAFE_BYTES[dtype];
+  const header: Record<string, unknown> = {};
+  if (metadata) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const t of tensors) {
+    const size = tensorCount(t.shape) * width;
+    header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + size] };
+    offset += size;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8); // align the data to 8 bytes
+  const headerBytes = Buffer.from(json, 'utf8');
+  const tmp = `${file}.${process.pid}.tmp`;
+  const total = 8 + headerBytes.length + offset;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    const lead = Buffer.alloc(8);
+    lead.writeBigUInt64LE(BigInt(headerBytes.length));
+    let pos = writeAt(fd, lead, 0);
+    pos = writeAt(fd, headerBytes, pos);
+    const scratch = Buffer.allocUnsafe(CHUNK_BYTES);
+    for (const t of tensors) {
+      const count = tensorCount(t.shape);
+      let written = 0;
+      const chunks = typeof t.data === 'function' ? t.data() : [t.data];
+      for (const chunk of chunks) {
+        if (written + chunk.length > count) throw new Error(`safetensors: tensor ${t.name} has more than ${count} values for shape ${JSON.stringify(t.shape)}`);
+        for (let at = 0; at < chunk.length; ) {
+          const n = Math.min(chunk.length - at, Math.floor(CHUNK_BYTES / width));
+          pos = writeAt(fd, encodeInto(dtype, chunk.subarray(at, at + n), scratch), pos);
+          at += n;
+        }
+        written += chunk.length;
+      }
+      if (written !== count) throw new Error(`safetensors: tensor ${t.name} has ${written} values for shape ${JSON.stringify(t.shape)}`);
+    }
+    fs.ftruncateSync(fd, total); // the file's length, where its last chunks were zeros and so skipped
+    fs.fsyncSync(fd);
+  } catch (err) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  fs.closeSync(fd);
+  fs.renameSync(tmp, file);
+  return total;
+}
+
+let zeros: Buffer | undefined;
+
+/**
+ * Writes buf at position and returns the position after it. An all-zero buffer is skipped, leaving a
+ * hole that reads as zeros: zero-initialised tensors (biases, padding) then take no disk space.
+ */
+function writeAt(fd: number, buf: Buffer, position: number): number {
+  zeros ??= Buffer.alloc(CHUNK_BYTES);
+  if (buf.length <= zeros.length && buf.equals(zeros.subarray(0, buf.length))) return position + buf.length;
+  for (let at = 0; at < buf.length; ) at += fs.writeSync(fd, buf, at, buf.length - at, position + at);
+  return position + buf.length;
+}
