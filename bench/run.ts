@@ -1,10 +1,11 @@
 /**
  * `npm run bench [-- section ...]`: runs the named benchmark sections (all by default) and prints
- * their figures; `--json` prints one JSON document. Add a section by adding an entry to SECTIONS.
+ * their figures (all but `scale` by default); `--json` prints one JSON document. Add a section by adding an entry to SECTIONS.
  */
 import { datasetsSection } from './datasets';
 import { engineSection } from './engine';
 import { profileSection } from './kernel-profile';
+import { scaleSection } from './scale';
 import { teacherSection } from './teacher';
 
 const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -12,7 +13,11 @@ const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = {
   profile: profileSection,
   datasets: datasetsSection,
   teacher: teacherSection,
+  scale: scaleSection,
 };
+
+/** GB-sized, many minutes: run only when named (`npm run bench -- scale`). */
+const ON_REQUEST = new Set(['scale']);
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -21,7 +26,7 @@ async function main(): Promise<void> {
   const unknown = names.filter((n) => !SECTIONS[n]);
   if (unknown.length) throw new Error(`unknown bench section(s) ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);
   const results: Record<string, unknown> = {};
-  for (const name of names.length ? names : Object.keys(SECTIONS)) results[name] = await SECTIONS[name]();
+  for (const name of names.length ? names : Object.keys(SECTIONS).filter((n) => !ON_REQUEST.has(n))) results[name] = await SECTIONS[name]();
   if (json) console.log(JSON.stringify(results));
 }
 

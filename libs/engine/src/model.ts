@@ -6,7 +6,7 @@ import { checkDeviceFits, checkTokenizerFits } from './load-checks';
 import { HostTensor } from './safetensors';
 import { TensorToWrite } from './safetensors-file';
 import { dequantizeNf4Host, disposeNf4, downloadNf4, nf4Bytes, quantizeNf4, uploadNf4 } from './nf4';
-import { attention, constMatmul, Frozen, frozenMatmul, loraMatmul } from './ops';
+import { attention, constMatmul, constMatmulT, Frozen, frozenMatmul, loraMatmul } from './ops';
 import { KVCache, Layer, Linear, LoraAdapter, Model, Projection, PROJECTIONS, Quant } from './types';
 
 const ATTN: readonly Projection[] = ['q_proj', 'k_proj', 'v_proj', 'o_proj'];
@@ -141,7 +141,6 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
     layers,
     norm: vec('model.norm.weight'),
     lmHead,
-    lmHeadT: tf.transpose(lmHead),
     rotate,
     rotateT: tf.transpose(rotate),
   };
@@ -257,7 +256,7 @@ export function modelToHost(model: Model): Map<string, HostTensor> {
 }
 
 export function disposeModel(model: Model): void {
-  const ts: tf.Tensor[] = [model.embed, model.norm, model.lmHeadT, model.rotate, model.rotateT];
+  const ts: tf.Tensor[] = [model.embed, model.norm, model.rotate, model.rotateT];
   if (model.lmHead !== model.embed) ts.push(model.lmHead);
   for (const l of model.layers) {
     ts.push(l.inputNorm, l.postNorm);
@@ -474,7 +473,7 @@ export function forwardHidden(model: Model, ids: number[][], opts: ForwardOption
 
 /** Logits [N, vocab] from hidden states [N, hidden]. */
 export function lmHead(model: Model, hidden: tf.Tensor2D): tf.Tensor2D {
-  return constMatmul(hidden, model.lmHeadT, model.lmHead);
+  return constMatmulT(hidden, model.lmHead);
 }
 
 /** Logits for every position: [B*T, vocab]. */

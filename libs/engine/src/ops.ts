@@ -39,6 +39,19 @@ export function constMatmul(x: tf.Tensor2D, w: tf.Tensor2D, wT?: tf.Tensor2D): t
 }
 
 /**
+ * x [N,in] times w^T for a constant w [out,in] (no gradient for w): the lm_head, held once in its
+ * HF layout (tied to the embedding or not) instead of beside a transposed copy. On the wasm
+ * layout (XNNPACK, no native BLAS) the transpose is made per call and freed with it.
+ */
+export function constMatmulT(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  const f = customGrad((xi: tf.Tensor) => ({
+    value: mm(xi as tf.Tensor2D, w, false, true),
+    gradFunc: (dy: tf.Tensor) => tf.matMul(dy as tf.Tensor2D, w),
+  }));
+  return f(x) as tf.Tensor2D;
+}
+
+/**
  * The frozen weight of a linear layer y = x W^T: dense and transposed (`wt` [in, out]), or NF4 codes
  * of W [out, in] that are dequantized where they are used, in the forward pass and again in the
  * backward pass (as bitsandbytes' MatMul4Bit does), the float copy freed right after each product.

@@ -32,7 +32,6 @@ export interface Model {
   embed: tf.Tensor2D; // [vocab, hidden]
   layers: Layer[];
   norm: tf.Tensor1D; // [hidden]
-  lmHeadT: tf.Tensor2D; // [hidden, vocab]
   lmHead: tf.Tensor2D; // [vocab, hidden] (the embedding itself when tied)
   rotate: tf.Tensor2D; // [headDim, headDim]: x rotate = rotate_half(x)
   rotateT: tf.Tensor2D;

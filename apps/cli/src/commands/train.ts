@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { formatBytes, initBackend, planMemory, readModelConfig, runTraining, trainConfig } from '@retort/engine';
+import { formatBytes, initBackend, planMemory, readModelConfig, runTraining, trainConfig, WASM_MAX_BYTES } from '@retort/engine';
 
 const num = (v: string) => {
   const n = Number(v);
@@ -70,6 +70,16 @@ export function registerTrainCommand(program: Command): void {
       });
       if (targets.includes('all-linear')) config.lora.targetModules = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
       const backend = await initBackend();
+      if (backend.name === 'wasm') {
+        // Refused before anything is loaded: the whole step must fit the 4 GiB wasm can address.
+        const plan = planMemory({ config: readModelConfig(o.model).raw as never, method: o.qlora ? 'qlora' : 'lora', seq: o.maxSeqLen, batch: o.batchSize, rank: o.loraR, targets: config.lora.targetModules, backend: 'wasm', checkpoint: config.gradientCheckpointing });
+        if (plan.bytes.total > WASM_MAX_BYTES) {
+          throw new Error(
+            `this run needs about ${formatBytes(plan.bytes.total)} (weights ${formatBytes(plan.bytes.weights)}, activations ${formatBytes(plan.bytes.activations)}; ${o.qlora ? 'qlora' : 'lora'}, seq ${o.maxSeqLen}, batch ${o.batchSize}), more than the ${formatBytes(WASM_MAX_BYTES)} the wasm backend can address: ` +
+              `try ${o.qlora ? '' : '--qlora, '}${config.gradientCheckpointing ? '' : '--gradient-checkpointing, '}a smaller --max-seq-len or --batch-size, or a GPU backend (RETORT_BACKEND)`,
+          );
+        }
+      }
       const bar = json
         ? undefined
         : new SingleBar({

@@ -4,7 +4,7 @@
  * It models what tfjs keeps (everything float32; counted as `tf.memory().numBytes` counts, per live
  * tensor object, so reshaped views and the clones tfjs saves for the backward pass count in full):
  *
- *   persistent  the base (embedding, lm_head, lm_head^T, norms, biases, the projections as float32
+ *   persistent  the base (embedding, lm_head, norms, biases, the projections as float32
  *               or as NF4 words + 8-bit absmax words + one float per 256 blocks), LoRA A and B,
  *               AdamW m and v;
  *   one step    the peak of the forward pass (every op output is alive until the loss scope ends)
@@ -153,8 +153,8 @@ export function planMemory(input: PlanInput): MemoryPlan {
     linearBytes += L * (method === 'qlora' ? nf4WeightBytes(i * o) : F32 * i * o);
     largest = Math.max(largest, i * o);
   }
-  // embedding, lm_head (untied), lm_head^T (the engine keeps both orientations), norms, biases, rotate_half
-  const weights = linearBytes + F32 * (nonLinear + V * D + 2 * d * d) + (method === 'qlora' ? F32 * (16 + 256) : 0);
+  // embedding, lm_head (untied; the engine multiplies by it transposed, holding no copy), norms, biases, rotate_half
+  const weights = linearBytes + F32 * (nonLinear + 2 * d * d) + (method === 'qlora' ? F32 * (16 + 256) : 0);
   let loraParams = 0;
   for (const p of targets) {
     const [i, o] = shapeOf(m, p);
