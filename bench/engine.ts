@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { activeBackend, disposeLora, Example, generate, initBackend, initModel, loadModel, Rng, train, trainConfig } from '@retort/engine';
+import { activeBackend, disposeLora, generate, initBackend, initModel, loadModel, Rng, trainConfig } from '@retort/engine';
+import { randomExamples, timedTraining } from './train-timing';
 
 export const BENCH_CONFIG = {
   hidden_size: 256,
@@ -38,28 +39,14 @@ export async function engineFigures(): Promise<Figures> {
     initModel({ family: 'llama', config: BENCH_CONFIG, out: dir, seed: 0 });
     const model = loadModel(dir);
     const rng = new Rng(1);
-    const examples: Example[] = Array.from({ length: BATCH * (TRAIN_STEPS + 1) }, () => ({
-      ids: Array.from({ length: SEQ }, () => rng.int(BENCH_CONFIG.vocab_size)),
-      weights: Array.from({ length: SEQ }, (_, t) => (t < SEQ - 1 ? 1 : 0)),
-    }));
-    // Tokens/s over the steps after the first (warm-up).
+    const examples = randomExamples(rng, BATCH * (TRAIN_STEPS + 1), SEQ, BENCH_CONFIG.vocab_size);
     const timeTraining = async (gradientCheckpointing: boolean) => {
-      const stepMs: number[] = [];
-      let last = Date.now();
-      const result = await train({
-        model,
-        train: examples,
-        padId: 0,
-        config: trainConfig({ steps: TRAIN_STEPS + 1, batchSize: BATCH, lr: 1e-4, warmupSteps: 0, maxSeqLen: SEQ, gradientCheckpointing, lora: { r: RANK, alpha: 16 } }),
-        onProgress: () => {
-          const now = Date.now();
-          stepMs.push(now - last);
-          last = now;
-        },
-      });
+      const { result, stepMs, tokensPerSec } = await timedTraining(
+        { model, train: examples, padId: 0, config: trainConfig({ steps: TRAIN_STEPS + 1, batchSize: BATCH, lr: 1e-4, warmupSteps: 0, maxSeqLen: SEQ, gradientCheckpointing, lora: { r: RANK, alpha: 16 } }) },
+        BATCH * SEQ,
+      );
       disposeLora(result.adapter);
-      const timed = stepMs.slice(1);
-      return { timed, tokensPerSec: (BATCH * SEQ * timed.length * 1000) / timed.reduce((a, b) => a + b, 0) };
+      return { timed: stepMs.slice(1), tokensPerSec };
     };
     const { timed, tokensPerSec: trainTokensPerSec } = await timeTraining(false);
     const trainCheckpointedTokensPerSec = (await timeTraining(true)).tokensPerSec;

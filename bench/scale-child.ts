@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { activeBackend, disposeLora, initBackend, lastLogits, loadModel, Rng, train, trainConfig, type Quant } from '@retort/engine';
+import { activeBackend, disposeLora, initBackend, lastLogits, loadModel, Rng, trainConfig, type Quant } from '@retort/engine';
+import { randomExamples, timedTraining } from './train-timing';
 
 function peakRssBytes(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
@@ -27,25 +28,18 @@ async function main(): Promise<void> {
     const figures: Record<string, unknown> = { ok: true, backend: activeBackend()!.name, loadMs, forwardMs, deviceBytes };
     if (mode === 'train') {
       const [seq, steps] = [Number(seqArg), Number(stepsArg)];
-      const rng = new Rng(1);
-      const V = model.config.vocabSize;
-      const examples = Array.from({ length: steps }, () => ({ ids: Array.from({ length: seq }, () => rng.int(V)), weights: Array.from({ length: seq }, (_, t) => (t < seq - 1 ? 1 : 0)) }));
-      const stepMs: number[] = [];
-      let last = Date.now();
-      const res = await train({
-        model,
-        train: examples,
-        padId: 0,
-        profileMemory: true,
-        config: trainConfig({ quant, steps, batchSize: 1, lr: 1e-4, warmupSteps: 0, maxSeqLen: seq, gradientCheckpointing: true, lora: { r: 8, alpha: 16 } }),
-        onProgress: () => {
-          stepMs.push(Date.now() - last);
-          last = Date.now();
+      const { result, stepMs, tokensPerSec } = await timedTraining(
+        {
+          model,
+          train: randomExamples(new Rng(1), steps, seq, model.config.vocabSize),
+          padId: 0,
+          profileMemory: true,
+          config: trainConfig({ quant, steps, batchSize: 1, lr: 1e-4, warmupSteps: 0, maxSeqLen: seq, gradientCheckpointing: true, lora: { r: 8, alpha: 16 } }),
         },
-      });
-      disposeLora(res.adapter);
-      const timed = stepMs.slice(1);
-      Object.assign(figures, { seq, stepMs, trainTokensPerSec: (seq * timed.length * 1000) / timed.reduce((a, b) => a + b, 0), stepPeakBytes: res.peakBytes, losses: res.losses });
+        seq,
+      );
+      disposeLora(result.adapter);
+      Object.assign(figures, { seq, stepMs, trainTokensPerSec: tokensPerSec, stepPeakBytes: result.peakBytes, losses: result.losses });
     }
     process.stdout.write(JSON.stringify({ ...figures, peakRssBytes: peakRssBytes() }) + '\n');
   } catch (err) {

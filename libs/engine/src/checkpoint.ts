@@ -5,10 +5,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelConfig, parseConfig } from './config';
+import { ModelConfig, parseConfig, safeDtypeOf, TORCH_DTYPES } from './config';
 import { configText, readJsonFile, readJsonKeepingFloats } from './config-json';
-import { HostTensor, SafeDtype, SAFE_BYTES, TensorEntry } from './safetensors';
-import { SafetensorsFileReader, tensorCount, TensorToWrite, writeSafetensorsFile } from './safetensors-file';
+import { HostTensor, SafeDtype, SAFE_BYTES, tensorCount, TensorEntry } from './safetensors';
+import { SafetensorsFileReader, TensorToWrite, writeSafetensorsFile } from './safetensors-file';
 
 export interface HostCheckpoint {
   config: ModelConfig;
@@ -117,12 +117,6 @@ export interface WriteCheckpointOptions {
   maxShardBytes?: number;
 }
 
-const TORCH_DTYPES: Record<SafeDtype, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
-
-export function dtypeOfConfig(configRaw: Record<string, unknown>): SafeDtype | undefined {
-  const t = configRaw.torch_dtype ?? configRaw.dtype;
-  return (Object.keys(TORCH_DTYPES) as SafeDtype[]).find((d) => TORCH_DTYPES[d] === t);
-}
 
 /**
  * Writes config.json and the weights, streaming, in shards of at most maxShardBytes (a tensor larger
@@ -136,7 +130,7 @@ export function writeCheckpoint(
   opts: WriteCheckpointOptions = {},
 ): { files: string[]; totalBytes: number } {
   fs.mkdirSync(dir, { recursive: true });
-  const dtype = opts.dtype ?? dtypeOfConfig(configRaw) ?? 'F32';
+  const dtype = opts.dtype ?? safeDtypeOf(configRaw.torch_dtype ?? configRaw.dtype) ?? 'F32';
   const width = SAFE_BYTES[dtype];
   const maxShard = opts.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES;
   const list: TensorToWrite[] = tensors instanceof Map ? [...tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })) : tensors;

@@ -1,4 +1,5 @@
 /** Model configuration parsed from a Hugging Face `config.json`, with clear errors for what is not supported. */
+import type { SafeDtype } from './safetensors';
 
 export type Family = 'llama' | 'qwen2';
 
@@ -42,6 +43,13 @@ function num(raw: Record<string, unknown>, key: string, source: string, fallback
 }
 
 /** Validates a config.json object; `source` names the file in errors. */
+/** config.json's `torch_dtype` names of the safetensors dtypes the engine reads and writes. */
+export const TORCH_DTYPES: Record<SafeDtype, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
+
+export function safeDtypeOf(torchDtype: unknown): SafeDtype | undefined {
+  return (Object.keys(TORCH_DTYPES) as SafeDtype[]).find((d) => TORCH_DTYPES[d] === torchDtype);
+}
+
 export function parseConfig(raw: Record<string, unknown>, source = 'config.json'): ModelConfig {
   const modelType = raw.model_type;
   if (modelType !== 'llama' && modelType !== 'qwen2') {
@@ -83,7 +91,7 @@ export function parseConfig(raw: Record<string, unknown>, source = 'config.json'
   if (raw.pretraining_tp !== undefined && raw.pretraining_tp !== 1) throw new Error(`${source}: field "pretraining_tp" ${JSON.stringify(raw.pretraining_tp)} is not supported (only 1)`);
   if (family === 'qwen2' && raw.use_sliding_window === true) throw new Error(`${source}: field "use_sliding_window": true is not supported`);
   const dtype = raw.torch_dtype ?? raw.dtype;
-  if (dtype !== undefined && !['float32', 'float16', 'bfloat16'].includes(dtype as string)) {
+  if (dtype !== undefined && !safeDtypeOf(dtype)) {
     throw new Error(`${source}: torch_dtype ${JSON.stringify(dtype)} is not supported (supported: float32, float16, bfloat16)`);
   }
   if (raw.quantization_config != null) throw new Error(`${source}: field "quantization_config" is not supported (load unquantized weights)`);

@@ -5,7 +5,7 @@ export { readSafetensors, writeSafetensors, f16ToF32, f32ToF16, f32ToBf16 } from
 export type { HostTensor, SafetensorsFile, SafeDtype, TensorEntry } from './safetensors';
 export { SafetensorsFileReader, writeSafetensorsFile } from './safetensors-file';
 export type { TensorToWrite } from './safetensors-file';
-export { parseConfig, configJson } from './config';
+export { parseConfig, configJson, safeDtypeOf, TORCH_DTYPES } from './config';
 export type { ModelConfig, Family } from './config';
 export { readCheckpoint, writeCheckpoint, readModelConfig, openCheckpoint, CheckpointReader, DEFAULT_MAX_SHARD_BYTES } from './checkpoint';
 export type { TensorSource, WriteCheckpointOptions } from './checkpoint';

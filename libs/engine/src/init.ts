@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { byteLevelTokenizer } from '@retort/tokenizer';
 import { configJson, Family, parseConfig } from './config';
 import { writeCheckpoint } from './checkpoint';
-import { SafeDtype } from './safetensors';
+import { SafeDtype, tensorCount } from './safetensors';
 import { expectedWeights } from './model';
 import { Rng } from './rng';
 import { TensorToWrite } from './safetensors-file';
@@ -67,7 +67,7 @@ export function initModel(opts: InitOptions): { config: Record<string, unknown>;
     name,
     shape,
     data: function* () {
-      const count = shape.reduce((a, b) => a * b, 1);
+      const count = tensorCount(shape);
       for (let at = 0; at < count; at += INIT_CHUNK) {
         const data = new Float32Array(Math.min(INIT_CHUNK, count - at));
         if (name.endsWith('norm.weight')) data.fill(1);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { formatBytes, planMemory, WASM_MAX_BYTES } from '@retort/contracts';
 import { activeBackend } from './backend';
 import { ModelConfig } from './config';
+import { readJsonFile } from './config-json';
 import { Quant } from './types';
 
 /** The largest token id a tokenizer.json can produce (its vocabulary and its added tokens), and that token. */
@@ -24,13 +25,7 @@ export function tokenizerMaxId(tokenizerJson: Record<string, unknown>): { id: nu
 export function checkTokenizerFits(dir: string, config: ModelConfig): void {
   const file = path.join(dir, 'tokenizer.json');
   if (!fs.existsSync(file)) return;
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new Error(`${file}: invalid JSON (${(err as Error).message})`);
-  }
-  const max = tokenizerMaxId(json);
+  const max = tokenizerMaxId(readJsonFile(file).value);
   if (max && max.id >= config.vocabSize) {
     throw new Error(`${file}: token ${JSON.stringify(max.token)} has id ${max.id}, but config.json's vocab_size is ${config.vocabSize} (ids must be below it: the embedding has ${config.vocabSize} rows)`);
   }

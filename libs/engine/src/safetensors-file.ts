@@ -6,7 +6,7 @@
  * are 3.5–9 GB), so peak host memory is the largest tensor as float32 plus one chunk.
  */
 import * as fs from 'node:fs';
-import { decodeInto, encodeInto, HostTensor, parseHeader, SafeDtype, SAFE_BYTES, TensorEntry } from './safetensors';
+import { decodeInto, encodeHeader, encodeInto, HostTensor, parseHeader, SafeDtype, SAFE_BYTES, tensorCount, TensorEntry } from './safetensors';
 
 const CHUNK_BYTES = 64 * 1024 * 1024;
 
@@ -74,10 +74,6 @@ export interface TensorToWrite {
   data: Float32Array | (() => Iterable<Float32Array>);
 }
 
-export function tensorCount(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 /**
  * Writes a safetensors file, tensors in the given order (readers take the offsets from the header,
  * in any order). It is written under a temporary name and renamed when complete, so a crash leaves no
@@ -85,25 +81,12 @@ export function tensorCount(shape: number[]): number {
  */
 export function writeSafetensorsFile(file: string, tensors: TensorToWrite[], dtype: SafeDtype = 'F32', metadata?: Record<string, string>): number {
   const width = SAFE_BYTES[dtype];
-  const header: Record<string, unknown> = {};
-  if (metadata) header.__metadata__ = metadata;
-  let offset = 0;
-  for (const t of tensors) {
-    const size = tensorCount(t.shape) * width;
-    header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + size] };
-    offset += size;
-  }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8); // align the data to 8 bytes
-  const headerBytes = Buffer.from(json, 'utf8');
+  const { head, dataBytes } = encodeHeader(tensors, dtype, metadata);
   const tmp = `${file}.${process.pid}.tmp`;
-  const total = 8 + headerBytes.length + offset;
+  const total = head.length + dataBytes;
   const fd = fs.openSync(tmp, 'w');
   try {
-    const lead = Buffer.alloc(8);
-    lead.writeBigUInt64LE(BigInt(headerBytes.length));
-    let pos = writeAt(fd, lead, 0);
-    pos = writeAt(fd, headerBytes, pos);
+    let pos = writeAt(fd, head, 0);
     const scratch = Buffer.allocUnsafe(CHUNK_BYTES);
     for (const t of tensors) {
       const count = tensorCount(t.shape);

@@ -27,6 +27,32 @@ export interface TensorEntry {
 
 export const SAFE_BYTES: Record<SafeDtype, number> = { F32: 4, F16: 2, BF16: 2 };
 
+export function tensorCount(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * The start of a safetensors file for these tensors, their data laid out in the given order: the
+ * 8-byte little-endian header length and the header JSON, padded so the data starts 8-aligned.
+ */
+export function encodeHeader(tensors: { name: string; shape: number[] }[], dtype: SafeDtype, metadata?: Record<string, string>): { head: Buffer; dataBytes: number } {
+  const header: Record<string, unknown> = {};
+  if (metadata) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const t of tensors) {
+    const size = tensorCount(t.shape) * SAFE_BYTES[dtype];
+    header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + size] };
+    offset += size;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
+  const jsonBytes = Buffer.from(json, 'utf8');
+  const head = Buffer.alloc(8 + jsonBytes.length);
+  head.writeBigUInt64LE(BigInt(jsonBytes.length), 0);
+  jsonBytes.copy(head, 8);
+  return { head, dataBytes: offset };
+}
+
 /** Parses and checks a header (the JSON after the 8-byte length); dataSize is the byte count after it. */
 export function parseHeader(json: Uint8Array, source: string, dataSize: number): { entries: Map<string, TensorEntry>; metadata: Record<string, string> } {
   let header: Record<string, unknown>;
@@ -46,7 +72,7 @@ export function parseHeader(json: Uint8Array, source: string, dataSize: number):
     const width = SAFE_BYTES[dtype as SafeDtype];
     if (width === undefined) throw new Error(`${source}: tensor ${name} has dtype ${dtype}; supported: F32, F16, BF16`);
     if (!Array.isArray(shape) || !shape.every((n) => Number.isInteger(n) && n >= 0)) throw new Error(`${source}: tensor ${name} has an invalid shape ${JSON.stringify(shape)}`);
-    const count = shape.reduce((a, b) => a * b, 1);
+    const count = tensorCount(shape);
     const [begin, end] = Array.isArray(offsets) ? offsets : [NaN, NaN];
     if (!Number.isInteger(begin) || end - begin !== count * width || begin < 0 || end > dataSize) {
       throw new Error(`${source}: tensor ${name} has data_offsets [${begin}, ${end}] inconsistent with ${dtype}${JSON.stringify(shape)} (${dataSize} data bytes)`);
@@ -172,23 +198,13 @@ export function writeSafetensors(
   const entries = (tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors)).sort(([a], [b]) =>
     a < b ? -1 : a > b ? 1 : 0,
   );
-  const header: Record<string, unknown> = {};
-  if (metadata) header.__metadata__ = metadata;
-  let offset = 0;
   for (const [name, t] of entries) {
-    const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new Error(`safetensors: tensor ${name} has ${t.data.length} values for shape ${JSON.stringify(t.shape)}`);
-    const size = count * SAFE_BYTES[dtype];
-    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + size] };
-    offset += size;
+    if (tensorCount(t.shape) !== t.data.length) throw new Error(`safetensors: tensor ${name} has ${t.data.length} values for shape ${JSON.stringify(t.shape)}`);
   }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8); // align the data to 8 bytes
-  const headerBytes = Buffer.from(json, 'utf8');
-  const out = Buffer.alloc(8 + headerBytes.length + offset);
-  out.writeBigUInt64LE(BigInt(headerBytes.length), 0);
-  headerBytes.copy(out, 8);
-  let pos = 8 + headerBytes.length;
+  const { head, dataBytes } = encodeHeader(entries.map(([name, t]) => ({ name, shape: t.shape })), dtype, metadata);
+  const out = Buffer.alloc(head.length + dataBytes);
+  head.copy(out, 0);
+  let pos = head.length;
   for (const [, t] of entries) pos += encodeInto(dtype, t.data, out.subarray(pos)).length;
   return out;
 }

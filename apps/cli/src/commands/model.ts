@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { formatBytes, initBackend, initModel, lastLogits, loadAdapter, loadModel, MemoryPlan, planMemory } from '@retort/engine';
+import { formatBytes, initBackend, initModel, safeDtypeOf, lastLogits, loadAdapter, loadModel, MemoryPlan, planMemory } from '@retort/engine';
 
 function parseIntList(s: string): number[] {
   const ids = s.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
@@ -30,7 +30,7 @@ export function registerModelCommand(program: Command): void {
       }
       const maxShardBytes = opts.maxShardSize === undefined ? undefined : Number(opts.maxShardSize);
       if (maxShardBytes !== undefined && !(maxShardBytes > 0)) throw new Error(`--max-shard-size: "${opts.maxShardSize}" is not a positive number of bytes`);
-      const dtype = opts.dtype ? ({ float32: 'F32', bfloat16: 'BF16', float16: 'F16' } as const)[opts.dtype as 'float32'] : undefined;
+      const dtype = safeDtypeOf(opts.dtype);
       const res = initModel({ family: opts.family, config, out: opts.out, seed: Number(opts.seed), dtype, maxShardBytes });
       if (cmd.optsWithGlobals().json) process.stdout.write(JSON.stringify({ out: opts.out, ...res }) + '\n');
       else process.stdout.write(`wrote ${opts.family} model to ${opts.out}: ${res.files.join(', ')}\n`);
