@@ -72,11 +72,17 @@ export function registerUpCommand(program: Command): void {
 
       const base = `http://${config.host}:${config.port}`;
       const serveUrl = `http://${config.host}:${config.servePort}`;
-      await waitForHealth(`${base}/healthz`, 120000);
-      if (serveModels.length) await waitForHealth(`${serveUrl}/health`, 120000);
-      if (demo) {
-        const seeded = await seedDemo(new ApiClient(base, bootstrap.token), demo, serveUrl);
-        log(seeded.length ? `demo seeded: ${seeded.join(', ')}` : 'demo already seeded');
+      try {
+        await waitForHealth(`${base}/healthz`, 120000);
+        if (serveModels.length) await waitForHealth(`${serveUrl}/health`, 120000);
+        if (demo) {
+          const seeded = await seedDemo(new ApiClient(base, bootstrap.token), demo, serveUrl);
+          log(seeded.length ? `demo seeded: ${seeded.join(', ')}` : 'demo already seeded');
+        }
+      } catch (err) {
+        // The services are running by now: stop them too, or they outlive this process.
+        process.stderr.write(`retort: ${(err as Error).message}\n`);
+        await stop(1);
       }
       process.stdout.write(
         [
