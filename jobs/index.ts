@@ -1,8 +1,7 @@
 export { processDatasetImport, failDatasetImport, type DatasetImportDeps } from './dataset-import/process';
 export { processDatasetAnalyze, failDatasetAnalyze, type DatasetAnalyzeDeps } from './dataset-analyze/process';
 export { processTrain, type TrainJobDeps } from './train/process';
-export { claimRun, failRun, startStep, finishPipeline, PermanentRunError } from './pipeline';
-export { listCheckpoints } from './train/artifact-checkpoints';
+export { beginRun, watchCancel, PermanentRunError, type BegunRun, type BeginOptions } from './run-step';
 export { processGenerate, type GenerateJobDeps } from './generate/process';
 export { processEvaluate, type EvaluateJobDeps, type SubjectReport } from './evaluate/process';
 export { scoreAnswer, rougeL, meanScores, type AnswerScores } from './evaluate/metrics';

@@ -2,15 +2,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DataSource } from 'typeorm';
-import type { EvaluateRunConfig, RunPayload } from '@retort/contracts';
-import { Adapter, AdapterVersion, BaseModel, DatasetVersion, Endpoint, Run, RunEvent, SecretBox } from '@retort/db';
+import type { EvaluateRunConfig, RunJobResult, RunPayload } from '@retort/contracts';
+import { Adapter, AdapterVersion, BaseModel, DatasetVersion, Endpoint, SecretBox, type RunRepository } from '@retort/db';
 import { evaluate, generate, initBackend, loadAdapter, loadModel, tokenizeRecord, type LoraAdapter, type Model } from '@retort/engine';
 import type { ArtifactStore } from '@retort/storage';
 import { evaluateGate, type GateResult, type GateRules } from '@retort/serving';
 import { createTeacherClient } from '@retort/teacher';
 import { ChatTokenizer } from '@retort/tokenizer';
 import { readPrompts, type Prompt } from '../generate/prompts';
-import { claimRun, finishPipeline, startStep } from '../pipeline';
+import { beginRun } from '../run-step';
 import { meanScores, scoreAnswer, type AnswerScores } from './metrics';
 
 export interface EvaluateJobDeps {
@@ -41,14 +41,11 @@ const SHOWN = 10;
  * loss, perplexity and token accuracy where a model is ours, and generation metrics against the
  * references for everyone. One report, stored with the run and with each adapter version.
  */
-export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps): Promise<{ status: string }> {
+export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps): Promise<RunJobResult> {
   const { ds } = deps;
-  const run = await ds.getRepository(Run).findOneBy({ id: payload.runId });
-  if (!run) throw new Error(`run ${payload.runId} does not exist`);
-  if (run.status === 'succeeded' || run.status === 'cancelled') return { status: run.status };
-  if ((await startStep(ds, run, (run.config as unknown as EvaluateRunConfig).adapterFromRunId)) === 'skip') return { status: 'skipped' };
-  const config = await resolveInputs(ds, run.config as unknown as EvaluateRunConfig);
-  if (!(await claimRun(ds, run, deps.worker))) return { status: 'cancelled' };
+  const begun = await beginRun(ds, payload.runId, 'evaluate', deps.worker, { predecessor: (c) => c.adapterFromRunId, prepare: (c, runs) => resolveInputs(ds, runs, c) });
+  if ('result' in begun) return begun.result;
+  const { run, config, runs } = begun;
   await initBackend();
 
   const version = await ds.getRepository(DatasetVersion).findOneByOrFail({ id: config.datasetVersionId });
@@ -67,8 +64,8 @@ export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps
   const subjects: SubjectReport[] = [];
   const progress = async (label: string) => {
     const data = { evaluated: subjects.length, label };
-    await ds.getRepository(Run).update(run.id, { progress: data });
-    await ds.getRepository(RunEvent).insert({ runId: run.id, level: 'info', type: 'message', data: { message: `evaluated ${label}` } as Record<string, any> });
+    await runs.progress(run.id, data);
+    await runs.event(run.id, 'info', 'message', { message: `evaluated ${label}` });
   };
 
   subjects.push(scoreModel('base', 'base', model, undefined, tok, prompts, config.maxTokens, pattern));
@@ -98,7 +95,7 @@ export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps
     await ds.query(`UPDATE adapter_version SET metrics = metrics || jsonb_build_object('evaluation', $2::jsonb) WHERE id = $1`, [s.adapterVersionId, JSON.stringify({ runId: run.id, datasetVersionId: version.id, ...metrics })]);
   }
   // Guarded: a run cancelled meanwhile stays cancelled.
-  await ds.getRepository(Run).update({ id: run.id, status: 'running' }, { status: 'succeeded', finishedAt: new Date(), progress: { evaluated: subjects.length, report } as Record<string, any> });
+  await runs.succeed(run.id, { evaluated: subjects.length, report });
   const candidate = subjects.find((x) => x.label === 'candidate');
   const production = subjects.find((x) => x.label === 'production');
   let gate: (GateResult & { productionVersionId: string | null; evaluateRunId: string }) | undefined;
@@ -106,14 +103,14 @@ export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps
     gate = { ...evaluateGate((config.gate ?? {}) as GateRules, candidate, production), productionVersionId: production?.adapterVersionId ?? null, evaluateRunId: run.id };
     await ds.query(`UPDATE adapter_version SET gate = $2 WHERE id = $1`, [candidate.adapterVersionId, JSON.stringify(gate)]);
   }
-  await finishPipeline(ds, run, {
+  if (run.parentId) await runs.succeedPipeline(run.parentId, {
     adapterVersionId: candidate?.adapterVersionId,
     scores: Object.fromEntries(subjects.map((x) => [x.label, { ...x.scores, loss: x.loss }])),
     gate,
     evaluateRunId: run.id,
   });
   if (run.parentId && candidate && gate?.passed && deps.enqueueAutoPromote) {
-    const parent = await ds.getRepository(Run).findOneByOrFail({ id: run.parentId });
+    const parent = await runs.get(run.parentId);
     if ((parent.config as { autoPromote?: boolean }).autoPromote) await deps.enqueueAutoPromote({ pipelineRunId: parent.id, adapterVersionId: candidate.adapterVersionId! });
   }
   return { status: 'succeeded' };
@@ -123,9 +120,9 @@ export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps
  * A pipeline's evaluate step names its inputs by the runs before it: the candidate the training
  * run registered, and the version of the same adapter now in production, if any.
  */
-async function resolveInputs(ds: DataSource, config: EvaluateRunConfig): Promise<EvaluateRunConfig> {
+async function resolveInputs(ds: DataSource, runs: RunRepository, config: EvaluateRunConfig): Promise<EvaluateRunConfig> {
   if (!config.adapterFromRunId) return config;
-  const train = await ds.getRepository(Run).findOneByOrFail({ id: config.adapterFromRunId });
+  const train = await runs.get(config.adapterFromRunId);
   const id = (train.progress as { adapterVersionId?: string }).adapterVersionId;
   if (train.status !== 'succeeded' || !id) throw new Error(`the training run ${train.id} did not produce an adapter (${train.status})`);
   const candidate = await ds.getRepository(AdapterVersion).findOneByOrFail({ id });

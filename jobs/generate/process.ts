@@ -1,12 +1,11 @@
 import { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
-import type { GenerateRunConfig, RunPayload } from '@retort/contracts';
+import type { GenerateRunConfig, RunJobResult, RunPayload } from '@retort/contracts';
 import { canonicalLine, type ChatRecord } from '@retort/datasets';
-import { createDatasetVersion, Dataset, DatasetVersion, Endpoint, Run, RunEvent, SecretBox } from '@retort/db';
+import { createDatasetVersion, Dataset, DatasetVersion, Endpoint, SecretBox, type Run } from '@retort/db';
 import type { ArtifactStore } from '@retort/storage';
 import { buildTarget, createTeacherClient, filterSamples, runPrompts, type PromptItem, type TeacherResult } from '@retort/teacher';
-import { watchCancel } from '../cancel';
-import { claimRun, PermanentRunError, startStep } from '../pipeline';
+import { beginRun, PermanentRunError, watchCancel } from '../run-step';
 import { readPrompts, type Prompt } from './prompts';
 
 export interface GenerateJobDeps {
@@ -23,14 +22,11 @@ export interface GenerateJobDeps {
  * so a restarted run skips the prompts already answered and never asks twice for the same prompt
  * and sample. When all are answered, the kept samples become a new version of the output data set.
  */
-export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps): Promise<{ status: string; versionId?: string }> {
+export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps): Promise<RunJobResult> {
   const { ds } = deps;
-  const run = await ds.getRepository(Run).findOneBy({ id: payload.runId });
-  if (!run) throw new Error(`run ${payload.runId} does not exist`);
-  if (run.status === 'succeeded' || run.status === 'cancelled') return { status: run.status };
-  const config = run.config as unknown as GenerateRunConfig;
-  await startStep(ds, run);
-  if (!(await claimRun(ds, run, deps.worker))) return { status: 'cancelled' };
+  const begun = await beginRun(ds, payload.runId, 'generate', deps.worker);
+  if ('result' in begun) return begun.result;
+  const { run, config, runs } = begun;
 
   const endpoint = await ds.getRepository(Endpoint).createQueryBuilder('e').addSelect('e.secretSealed').where('e.id = :id', { id: config.teacherEndpointId }).getOneOrFail();
   if (endpoint.secretSealed && !deps.secretKey) throw new Error('the teacher endpoint has an API key but this worker has no RETORT_SECRET_KEY');
@@ -42,7 +38,7 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
   const doneRows: { prompt_idx: number }[] = await ds.query('SELECT DISTINCT prompt_idx FROM generation_result WHERE run_id = $1', [run.id]);
   const done = new Set(doneRows.map((r) => String(r.prompt_idx)));
   const abort = new AbortController();
-  const cancelled = watchCancel(ds, run.id, deps.cancelPollMs ?? 1000, () => abort.abort());
+  const cancelled = watchCancel(runs, run.id, deps.cancelPollMs ?? 1000, () => abort.abort());
   const client = createTeacherClient({ baseUrl: endpoint.baseUrl, model: endpoint.model, apiKey, maxConcurrency: endpoint.maxConcurrency, requestsPerMinute: endpoint.requestsPerMinute ?? undefined, tokensPerMinute: endpoint.tokensPerMinute ?? undefined, timeoutMs: endpoint.timeoutMs, signal: abort.signal });
   const items: PromptItem[] = prompts.map((p) => ({
     id: String(p.idx),
@@ -61,18 +57,18 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
         if (Date.now() - lastEvent > 500 || answered === prompts.length) {
           lastEvent = Date.now();
           const progress: Record<string, any> = { answered, total: prompts.length, failures };
-          await ds.getRepository(Run).update(run.id, { progress });
-          await ds.getRepository(RunEvent).insert({ runId: run.id, level: 'info', type: 'metrics', data: progress });
+          await runs.progress(run.id, progress);
+          await runs.event(run.id, 'info', 'metrics', progress);
         }
       },
       onError: async (id, error) => {
         failures += 1;
-        await ds.getRepository(RunEvent).insert({ runId: run.id, level: 'warn', type: 'message', data: { message: `prompt ${id}: ${error.message}` } as Record<string, any> });
+        await runs.event(run.id, 'warn', 'message', { message: `prompt ${id}: ${error.message}` });
       },
     });
   } catch (err) {
     if (cancelled.get()) {
-      await ds.getRepository(Run).update({ id: run.id }, { status: 'cancelled', finishedAt: new Date() });
+      await runs.stopped(run.id);
       return { status: 'cancelled' };
     }
     throw err;
@@ -89,7 +85,7 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
   }
   const version = await outputVersion(deps, run, config, prompts);
   // Guarded: a run cancelled meanwhile stays cancelled.
-  await ds.getRepository(Run).update({ id: run.id, status: 'running' }, { status: 'succeeded', finishedAt: new Date(), progress: { answered, total: prompts.length, failures: 0, kept: kept[0].n, outputVersionId: version.id } });
+  await runs.succeed(run.id, { answered, total: prompts.length, failures: 0, kept: kept[0].n, outputVersionId: version.id });
   return { status: 'succeeded', versionId: version.id };
 }
 

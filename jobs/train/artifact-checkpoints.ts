@@ -1,6 +1,5 @@
-import type { DataSource } from 'typeorm';
 import { readSafetensors, writeSafetensors, type CheckpointStore, type TrainCheckpoint } from '@retort/engine';
-import { Checkpoint } from '@retort/db';
+import type { RunRepository } from '@retort/db';
 import type { ArtifactStore } from '@retort/storage';
 
 /**
@@ -9,7 +8,7 @@ import type { ArtifactStore } from '@retort/storage';
  * the state written last so that a checkpoint without it is incomplete and ignored. Each
  * checkpoint is also listed in the checkpoint table.
  */
-export function artifactCheckpointStore(store: ArtifactStore, ds: DataSource, runId: string): CheckpointStore {
+export function artifactCheckpointStore(store: ArtifactStore, runs: RunRepository, runId: string): CheckpointStore {
   const prefix = `runs/${runId}/checkpoints/`;
   const stepPrefix = (step: number) => `${prefix}${String(step).padStart(8, '0')}/`;
   return {
@@ -19,11 +18,7 @@ export function artifactCheckpointStore(store: ArtifactStore, ds: DataSource, ru
       await store.put(at + 'optimizer.safetensors', Buffer.from(writeSafetensors(ck.optimizer)));
       const state = { step: ck.step, dataPosition: ck.dataPosition, optimizerStep: ck.optimizerStep, config: ck.config, metrics: ck.metrics };
       await store.put(at + 'trainer_state.json', JSON.stringify(state));
-      await ds.query(
-        `INSERT INTO checkpoint (run_id, step, artifact_prefix, metrics) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (run_id, step) DO UPDATE SET artifact_prefix = EXCLUDED.artifact_prefix, metrics = EXCLUDED.metrics`,
-        [runId, ck.step, at, JSON.stringify(ck.metrics)],
-      );
+      await runs.saveCheckpoint(runId, ck.step, at, ck.metrics);
     },
     async latest() {
       const states = (await store.list(prefix)).filter((k) => k.endsWith('/trainer_state.json')).sort();
@@ -42,8 +37,4 @@ export function artifactCheckpointStore(store: ArtifactStore, ds: DataSource, ru
       };
     },
   };
-}
-
-export async function listCheckpoints(ds: DataSource, runId: string): Promise<Checkpoint[]> {
-  return ds.getRepository(Checkpoint).find({ where: { runId }, order: { step: 'ASC' } });
 }

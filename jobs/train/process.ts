@@ -3,13 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DataSource } from 'typeorm';
-import type { RunPayload, TrainRunConfig } from '@retort/contracts';
+import type { RunJobResult, RunPayload, TrainRunConfig } from '@retort/contracts';
 import { LineError, parseRecord, readLines } from '@retort/datasets';
-import { Adapter, AdapterVersion, BaseModel, DatasetVersion, Endpoint, Run, RunEvent } from '@retort/db';
-import { initBackend, runTraining, trainConfig, type TeacherTokenLogprob, type TrainProgress, type TrainRecord } from '@retort/engine';
+import { Adapter, AdapterVersion, BaseModel, DatasetVersion, Endpoint, type Run, type RunRepository } from '@retort/db';
+import { initBackend, runTraining, trainConfigOf, type TeacherTokenLogprob, type TrainProgress, type TrainRecord } from '@retort/engine';
 import type { ArtifactStore } from '@retort/storage';
-import { watchCancel } from '../cancel';
-import { claimRun, startStep } from '../pipeline';
+import { beginRun, watchCancel } from '../run-step';
 import { artifactCheckpointStore } from './artifact-checkpoints';
 import { codeVersion } from './code-version';
 
@@ -29,49 +28,22 @@ const ADAPTER_FILES = ['adapter_model.safetensors', 'adapter_config.json'];
  * checkpoint in the artifact store, so a run redelivered after a worker died picks up where that
  * worker last saved. Exactly one adapter version per run (adapter_version.run_id is unique).
  */
-export async function processTrain(payload: RunPayload, deps: TrainJobDeps): Promise<{ status: string; adapterVersionId?: string }> {
+export async function processTrain(payload: RunPayload, deps: TrainJobDeps): Promise<RunJobResult> {
   const { ds } = deps;
-  const run = await ds.getRepository(Run).findOneBy({ id: payload.runId });
-  if (!run) throw new Error(`run ${payload.runId} does not exist`);
-  if (run.status === 'succeeded' || run.status === 'cancelled') return { status: run.status };
-  const config = { ...(run.config as unknown as TrainRunConfig) };
-  if ((await startStep(ds, run, config.dataFromRunId)) === 'skip') return { status: 'skipped' };
-  if (config.dataFromRunId) {
-    const generated = await ds.getRepository(Run).findOneByOrFail({ id: config.dataFromRunId });
-    config.datasetVersionIds = [(generated.progress as { outputVersionId: string }).outputVersionId];
-    await waitReady(ds, config.datasetVersionIds[0]);
-  }
-  if (!(await claimRun(ds, run, deps.worker))) return { status: 'cancelled' };
+  const begun = await beginRun(ds, payload.runId, 'train', deps.worker, { predecessor: (c) => c.dataFromRunId, prepare: (c, runs) => trainingData(ds, runs, c) });
+  if ('result' in begun) return begun.result;
+  const { run, config, runs } = begun;
 
   await initBackend();
   const model = await ds.getRepository(BaseModel).findOneByOrFail({ id: config.baseModelId });
   const data = await loadRecords(deps, config.datasetVersionIds, config.tag);
   const evalData = config.evalDatasetVersionId ? await loadRecords(deps, [config.evalDatasetVersionId], config.evalTag) : undefined;
   const hp = config.hyperparameters;
-  const engineConfig = trainConfig({
-    lora: { r: hp.rank, alpha: hp.alpha, dropout: hp.dropout, useRslora: hp.rslora, ...(hp.targetModules === 'all-linear' ? {} : { targetModules: hp.targetModules }) },
-    quant: hp.method === 'qlora' ? 'nf4' : 'none',
-    steps: hp.steps,
-    batchSize: hp.batchSize,
-    gradAccum: hp.gradAccum,
-    lr: hp.lr,
-    warmupSteps: hp.warmupSteps,
-    schedule: hp.schedule,
-    weightDecay: hp.weightDecay,
-    maxGradNorm: hp.maxGradNorm,
-    maxSeqLen: hp.maxSeqLen,
-    trainOnInputs: hp.trainOnInputs,
-    seed: hp.seed,
-    evalEvery: hp.evalEvery,
-    saveEvery: hp.saveEvery,
-    gradientCheckpointing: hp.gradientCheckpointing,
-    kdAlpha: hp.kdAlpha,
-    kdTemperature: hp.kdTemperature,
-  });
+  const engineConfig = trainConfigOf(hp);
 
-  const cancelled = watchCancel(ds, run.id, deps.cancelPollMs ?? 1000);
+  const cancelled = watchCancel(runs, run.id, deps.cancelPollMs ?? 1000);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `retort-run-${run.id}-`));
-  const events = progressWriter(ds, run.id);
+  const events = progressWriter(runs, run.id);
   try {
     const result = await runTraining({
       modelDir: model.path,
@@ -81,26 +53,25 @@ export async function processTrain(payload: RunPayload, deps: TrainJobDeps): Pro
       out,
       config: engineConfig,
       resume: true,
-      checkpointStore: artifactCheckpointStore(deps.store, ds, run.id),
+      checkpointStore: artifactCheckpointStore(deps.store, runs, run.id),
       onProgress: events.progress,
       shouldStop: cancelled.get,
     });
     await events.flush();
-    if (result.resumedFrom !== undefined) await event(ds, run.id, 'info', 'message', { message: `resumed from checkpoint at step ${result.resumedFrom}` });
+    if (result.resumedFrom !== undefined) await runs.event(run.id, 'info', 'message', { message: `resumed from checkpoint at step ${result.resumedFrom}` });
     if (result.kd) {
       const { records, aligned } = result.kd;
       const message = aligned === records ? `token-level KD on all ${records} records with teacher logprobs` : `token-level KD on ${aligned} of ${records} records with teacher logprobs; sequence-level for the ${records - aligned} whose teacher tokens are not this student's`;
-      await event(ds, run.id, aligned === records ? 'info' : 'warn', 'message', { message });
+      await runs.event(run.id, aligned === records ? 'info' : 'warn', 'message', { message });
     }
     if (result.stopped) {
-      await ds.getRepository(Run).update({ id: run.id }, { status: 'cancelled', finishedAt: new Date() });
+      await runs.stopped(run.id);
       return { status: 'cancelled' };
     }
     const metrics = { finalLoss: result.finalLoss, steps: result.step, trainExamples: result.trainExamples, evalExamples: result.evalExamples, ...(result.eval ? { eval: result.eval } : {}), ...(result.kd ? { kd: result.kd } : {}) };
-    const version = await registerAdapter(deps, run, config, model, out, metrics);
-    // Guarded: a run cancelled meanwhile stays cancelled.
-    await ds.getRepository(Run).update({ id: run.id, status: 'running' }, { status: 'succeeded', finishedAt: new Date(), progress: { ...metrics, step: result.step, totalSteps: hp.steps, adapterVersionId: version.id } });
-    await event(ds, run.id, 'info', 'message', { message: `adapter ${config.adapterName} v${version.version} registered` });
+    const version = await registerAdapter(deps, runs, run, config, model, out, metrics);
+    await runs.succeed(run.id, { ...metrics, step: result.step, totalSteps: hp.steps, adapterVersionId: version.id });
+    await runs.event(run.id, 'info', 'message', { message: `adapter ${config.adapterName} v${version.version} registered` });
     return { status: 'succeeded', adapterVersionId: version.id };
   } finally {
     cancelled.stop();
@@ -108,13 +79,13 @@ export async function processTrain(payload: RunPayload, deps: TrainJobDeps): Pro
   }
 }
 
-async function registerAdapter(deps: TrainJobDeps, run: Run, config: TrainRunConfig, model: BaseModel, dir: string, metrics: Record<string, unknown>): Promise<AdapterVersion> {
+async function registerAdapter(deps: TrainJobDeps, runs: RunRepository, run: Run, config: TrainRunConfig, model: BaseModel, dir: string, metrics: Record<string, unknown>): Promise<AdapterVersion> {
   const prefix = `adapters/${config.adapterName}/runs/${run.id}/`;
   for (const f of ADAPTER_FILES) await deps.store.put(prefix + f, fs.readFileSync(path.join(dir, f)));
   const sha256 = createHash('sha256').update(fs.readFileSync(path.join(dir, 'adapter_model.safetensors'))).digest('hex');
   // Read before the transaction: on the embedded Postgres (one session for every connection) a
   // query on another connection inside it would wait for the transaction, which waits for it.
-  const teacherEndpoint = await teacherOf(deps.ds, config);
+  const teacherEndpoint = await teacherOf(deps.ds, runs, config);
   return deps.ds.transaction(async (m) => {
     const existing = await m.getRepository(AdapterVersion).findOneBy({ runId: run.id });
     if (existing) return existing;
@@ -146,12 +117,21 @@ async function registerAdapter(deps: TrainJobDeps, run: Run, config: TrainRunCon
 }
 
 /** The teacher whose answers the training data came from, when it came from a generation run. */
-async function teacherOf(ds: DataSource, config: TrainRunConfig): Promise<{ id: string; name: string; model: string } | null> {
+async function teacherOf(ds: DataSource, runs: RunRepository, config: TrainRunConfig): Promise<{ id: string; name: string; model: string } | null> {
   if (!config.dataFromRunId) return null;
-  const generation = await ds.getRepository(Run).findOneBy({ id: config.dataFromRunId });
+  const generation = await runs.find(config.dataFromRunId);
   const endpointId = (generation?.config as { teacherEndpointId?: string } | undefined)?.teacherEndpointId;
   const endpoint = endpointId ? await ds.getRepository(Endpoint).findOneBy({ id: endpointId }) : null;
   return endpoint ? { id: endpoint.id, name: endpoint.name, model: endpoint.model } : null;
+}
+
+/** In a pipeline, the data is the version the generation step made, once the datasets queue imported it. */
+async function trainingData(ds: DataSource, runs: RunRepository, config: TrainRunConfig): Promise<TrainRunConfig> {
+  if (!config.dataFromRunId) return config;
+  const generated = await runs.get(config.dataFromRunId);
+  const versionId = (generated.progress as { outputVersionId: string }).outputVersionId;
+  await waitReady(ds, versionId);
+  return { ...config, datasetVersionIds: [versionId] };
 }
 
 /** A generated version is imported by the datasets queue; training reads its artifact once that is done. */
@@ -209,7 +189,7 @@ async function teacherLogprobs(deps: TrainJobDeps, version: DatasetVersion): Pro
 }
 
 /** Per-step metrics as run events (at most a few a second) and the latest in run.progress. */
-function progressWriter(ds: DataSource, runId: string) {
+function progressWriter(runs: RunRepository, runId: string) {
   type Data = Record<string, any>;
   let pending: Promise<unknown> = Promise.resolve();
   let lastWrite = 0;
@@ -219,12 +199,9 @@ function progressWriter(ds: DataSource, runId: string) {
       if (now - lastWrite < 250 && !p.eval && p.step !== p.totalSteps) return;
       lastWrite = now;
       const data: Data = { step: p.step, totalSteps: p.totalSteps, loss: p.loss, lr: p.lr, gradNorm: p.gradNorm, tokensPerSec: p.tokensPerSec, etaMs: p.etaMs, epoch: p.epoch, ...(p.eval ? { eval: p.eval } : {}) };
-      pending = pending.then(() => Promise.all([event(ds, runId, 'info', 'metrics', data), ds.getRepository(Run).update(runId, { progress: data })])).catch(() => undefined);
+      pending = pending.then(() => Promise.all([runs.event(runId, 'info', 'metrics', data), runs.progress(runId, data)])).catch(() => undefined);
     },
     flush: () => pending,
   };
 }
 
-async function event(ds: DataSource, runId: string, level: RunEvent['level'], type: RunEvent['type'], data: Record<string, any>): Promise<void> {
-  await ds.getRepository(RunEvent).insert({ runId, level, type, data });
-}

@@ -1,47 +1,36 @@
-import { Inject, Logger } from '@nestjs/common';
-import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import type { Job, Queue } from 'bullmq';
-import * as os from 'node:os';
+import { Inject } from '@nestjs/common';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { JOB_PAYLOAD_SCHEMA, JobName, jobId, QueueName, type RetortConfig } from '@retort/contracts';
+import { JobName, jobOptions, QueueName, RUN_KIND, type RetortConfig, type RunPayload } from '@retort/contracts';
 import { processGenerate } from '@retort/jobs';
 import type { ArtifactStore } from '@retort/storage';
 import { lockOptions } from './lock-options';
-import { onRunJobFailed, runJob } from './run-failure';
+import { RunProcessor } from './run-processor';
 import { ARTIFACT_STORE, CONFIG } from './tokens';
 
 /** Teacher generation: one run at a time per worker; the endpoint's own concurrency applies inside it. */
-@Processor(QueueName.generate, { concurrency: 1, ...lockOptions() })
-export class GenerateProcessor extends WorkerHost {
-  private readonly log = new Logger('generate');
-
+@Processor(RUN_KIND.generate.job.queue, { concurrency: 1, ...lockOptions() })
+export class GenerateProcessor extends RunProcessor {
   constructor(
-    @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(DataSource) ds: DataSource,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     @Inject(CONFIG) private readonly config: RetortConfig,
     @InjectQueue(QueueName.datasets) private readonly datasets: Queue,
   ) {
-    super();
+    super('generate', 'generating', ds);
   }
 
-  async process(job: Job): Promise<unknown> {
-    if (job.name !== JobName.generate) throw new Error(`the generate queue has no job named ${job.name}`);
-    const payload = JOB_PAYLOAD_SCHEMA[JobName.generate].parse(job.data);
-    this.log.log(`run ${payload.runId}: generating (attempt ${job.attemptsMade + 1})`);
-    return runJob(() => processGenerate(payload, {
+  protected work(payload: RunPayload) {
+    return processGenerate(payload, {
       ds: this.ds,
       store: this.store,
-      worker: `${os.hostname()}:${process.pid}`,
+      worker: this.workerName,
       secretKey: this.config.secretKey,
       enqueueImport: async (versionId) => {
         const p = { versionId };
-        await this.datasets.add(JobName.datasetImport, p, { jobId: jobId(JobName.datasetImport, p), attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 1000 });
+        await this.datasets.add(JobName.datasetImport, p, jobOptions(JobName.datasetImport, p));
       },
-    }));
-  }
-
-  @OnWorkerEvent('failed')
-  onFailed(job: Job | undefined, err: Error): Promise<void> {
-    return onRunJobFailed(this.ds, this.log, job, err);
+    });
   }
 }

@@ -101,3 +101,29 @@ export function jobId<J extends JobName>(name: J, payload: JobPayloads[J]): stri
       throw new Error(`no job id rule for ${name as string}`);
   }
 }
+
+/** How a job is retried and kept, by job name (flows set these on every node: queue defaults do not apply). */
+export interface JobOptions {
+  attempts?: number;
+  backoff?: { type: 'exponential' | 'fixed'; delay: number };
+  removeOnComplete: number;
+  removeOnFail: number;
+}
+
+const KEEP = { removeOnComplete: 1000, removeOnFail: 1000 };
+const RUN_RETRIES = { attempts: 3, backoff: { type: 'exponential' as const, delay: 5000 } };
+
+export const JOB_OPTIONS: { [J in JobName]: JobOptions } = {
+  [JobName.datasetImport]: { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, ...KEEP },
+  [JobName.datasetAnalyze]: { attempts: 2, ...KEEP },
+  [JobName.train]: { ...RUN_RETRIES, ...KEEP },
+  [JobName.generate]: { ...RUN_RETRIES, ...KEEP },
+  [JobName.evaluate]: { ...RUN_RETRIES, ...KEEP },
+  [JobName.scheduleFire]: { ...KEEP },
+  [JobName.autoPromote]: { ...RUN_RETRIES, ...KEEP },
+};
+
+/** The options to add a job with: its kind's retries and retention, and its deterministic id. */
+export function jobOptions<J extends JobName>(name: J, payload: JobPayloads[J]): JobOptions & { jobId: string } {
+  return { ...JOB_OPTIONS[name], jobId: jobId(name, payload) };
+}

@@ -1,43 +1,11 @@
 import { z } from 'zod';
+import { HYPERPARAMETER_DEFAULTS, HyperparametersSchema } from './hyperparameters';
 
-export const RUN_KINDS = ['generate', 'train', 'evaluate', 'pipeline'] as const;
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatusName = (typeof RUN_STATUSES)[number];
 
 const name = z.string().min(1).max(100).regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'letters, digits, ".", "_" and "-", starting with a letter or digit');
 
-/** Training hyperparameters (the engine's TrainConfig, with the defaults a user would expect). */
-export const HyperparametersSchema = z
-  .object({
-    method: z.enum(['lora', 'qlora']).default('lora'),
-    rank: z.number().int().min(1).max(256).default(8),
-    alpha: z.number().positive().default(16),
-    dropout: z.number().min(0).max(0.9).default(0),
-    targetModules: z.union([z.literal('all-linear'), z.array(z.string()).min(1)]).default('all-linear'),
-    rslora: z.boolean().default(false),
-    steps: z.number().int().min(1).max(1_000_000).default(100),
-    batchSize: z.number().int().min(1).max(1024).default(8),
-    gradAccum: z.number().int().min(1).max(1024).default(1),
-    lr: z.number().positive().max(1).default(2e-4),
-    warmupSteps: z.number().int().min(0).default(10),
-    schedule: z.enum(['cosine', 'linear', 'constant']).default('cosine'),
-    weightDecay: z.number().min(0).default(0),
-    maxGradNorm: z.number().min(0).default(1),
-    maxSeqLen: z.number().int().min(8).max(131072).default(1024),
-    trainOnInputs: z.boolean().default(false),
-    seed: z.number().int().default(0),
-    evalEvery: z.number().int().min(0).default(0),
-    saveEvery: z.number().int().min(0).default(50),
-    evalFraction: z.number().min(0).max(0.5).default(0),
-    /** Recompute each layer in the backward pass: activations stop growing with depth (~1.4x time). */
-    gradientCheckpointing: z.boolean().default(false),
-    /** Token-level KD where the data carries teacher top-k logprobs that match the student's tokenizer: weight of the distillation term. */
-    kdAlpha: z.number().min(0).max(1).default(0.5),
-    /** Temperature of the token-level KD term. */
-    kdTemperature: z.number().positive().max(100).default(1),
-  })
-  .strict();
-export type Hyperparameters = z.infer<typeof HyperparametersSchema>;
 
 export const CreateTrainRunSchema = z
   .object({
@@ -49,7 +17,7 @@ export const CreateTrainRunSchema = z
     tag: z.string().optional(),
     evalTag: z.string().optional(),
     adapter: name,
-    hyperparameters: HyperparametersSchema.default(HyperparametersSchema.parse({})),
+    hyperparameters: HyperparametersSchema.default(HYPERPARAMETER_DEFAULTS),
   })
   .strict();
 export type CreateTrainRunDto = z.infer<typeof CreateTrainRunSchema>;
@@ -135,7 +103,7 @@ export const CreatePipelineRunSchema = z
     /** Held-out set with reference answers. */
     evalDatasetVersion: z.string().uuid(),
     generate: CreateGenerateRunSchema.pick({ samples: true, temperature: true, topP: true, maxTokens: true, reasoning: true, logprobs: true, seed: true, filters: true }).partial().default({}),
-    hyperparameters: HyperparametersSchema.default(HyperparametersSchema.parse({})),
+    hyperparameters: HyperparametersSchema.default(HYPERPARAMETER_DEFAULTS),
     evaluate: CreateEvaluateRunSchema.pick({ maxTokens: true, regex: true, limit: true }).partial().default({}),
     /** Score the teacher's answers on the held-out set too. */
     evaluateTeacher: z.boolean().default(true),
@@ -149,57 +117,6 @@ export type CreatePipelineRunDto = z.infer<typeof CreatePipelineRunSchema>;
 
 export const CreateRunSchema = z.discriminatedUnion('kind', [CreateTrainRunSchema, CreateGenerateRunSchema, CreateEvaluateRunSchema, CreatePipelineRunSchema]);
 export type CreateRunDto = z.infer<typeof CreateRunSchema>;
-
-/** What the train job reads from run.config: the request, resolved to ids the worker can load. */
-export interface TrainRunConfig {
-  baseModelId: string;
-  datasetVersionIds: string[];
-  /** In a pipeline: train on the version this generation run produces. */
-  dataFromRunId?: string;
-  evalDatasetVersionId?: string;
-  tag?: string;
-  evalTag?: string;
-  adapterName: string;
-  hyperparameters: Hyperparameters;
-}
-
-/** What the generate job reads from run.config. */
-export interface GenerateRunConfig {
-  teacherEndpointId: string;
-  datasetVersionId: string;
-  outputDataset: string;
-  samples: number;
-  temperature: number;
-  topP: number;
-  maxTokens: number;
-  reasoning: 'keep' | 'strip';
-  logprobs?: number;
-  seed?: number;
-  filters: z.infer<typeof SampleFiltersSchema>;
-}
-
-/** What the evaluate job reads from run.config. */
-export interface EvaluateRunConfig {
-  baseModelId: string;
-  datasetVersionId: string;
-  tag?: string;
-  adapters: { adapterVersionId: string; label?: string }[];
-  /** In a pipeline: score the adapter this training run registers, labelled "candidate". */
-  adapterFromRunId?: string;
-  teacherEndpointId?: string;
-  maxTokens: number;
-  regex?: string;
-  limit?: number;
-  /** Gate rules checked for the candidate against the production version (see libs/serving). */
-  gate?: Record<string, unknown>;
-}
-
-/** The pipeline run's config: its steps' run ids, in order. */
-export interface PipelineRunConfig {
-  steps: { generate: string; train: string; evaluate: string };
-  /** Promote the candidate to production when the gate passes (schedules). */
-  autoPromote?: boolean;
-}
 
 export const PromoteSchema = z
   .object({

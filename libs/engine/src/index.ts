@@ -61,6 +61,7 @@ export type { AdamWConfig, AdamWState } from './optimizer';
 export { readJsonl, tokenizeRecord, collate, epochBatches, BatchStream } from './data';
 export type { Example, Batch, Record_ as TrainRecord, TeacherDist, TeacherTokenLogprob } from './data';
 export { train, evaluate, batchLoss, trainConfig, DEFAULT_TRAIN } from './train';
+export { trainConfigOf } from './hyperparameters';
 export type { BatchLossOptions } from './train';
 export type { TrainConfig, TrainOptions, TrainProgress, TrainResult, EvalMetrics } from './train';
 export { dirCheckpointStore } from './trainer-state';

@@ -1,43 +1,12 @@
-import type { Hyperparameters, RunStatusName } from '@retort/contracts';
+import type { RunStatusName, TrainRunConfig, TrainRunProgress } from '@retort/contracts';
 
 export type RunStatus = RunStatusName;
 export const FINISHED: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
 export const isFinished = (status: RunStatus | undefined) => !!status && FINISHED.includes(status);
 
-export interface EvalMetrics {
-  loss: number;
-  perplexity?: number;
-  tokenAccuracy?: number;
-  tokens?: number;
-}
-
 /** run.progress while training (the latest metrics), and its final metrics once succeeded. */
-export interface RunProgress {
-  step?: number;
-  totalSteps?: number;
-  loss?: number;
-  lr?: number;
-  gradNorm?: number;
-  tokensPerSec?: number;
-  etaMs?: number;
-  epoch?: number;
-  eval?: EvalMetrics;
-  finalLoss?: number;
-  trainExamples?: number;
-  evalExamples?: number;
-  adapterVersionId?: string;
-}
-
-/** run.config of a train run (TrainRunConfig in contracts). */
-export interface TrainRunConfig {
-  baseModelId: string;
-  datasetVersionIds: string[];
-  evalDatasetVersionId?: string;
-  tag?: string;
-  evalTag?: string;
-  adapterName: string;
-  hyperparameters: Hyperparameters;
-}
+export type RunProgress = TrainRunProgress;
+export type EvalMetrics = NonNullable<TrainRunProgress['eval']>;
 
 export interface Run {
   id: string;

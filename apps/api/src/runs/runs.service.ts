@@ -1,9 +1,9 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import type { FlowJob, FlowProducer, Queue } from 'bullmq';
-import { DataSource, In, IsNull, MoreThan } from 'typeorm';
-import { CreateGenerateRunSchema, fitPools, FlowName, formatBytes, JobName, jobId, planMemory, QueueName, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type ModelConfigLike, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig } from '@retort/contracts';
-import { Adapter, AdapterVersion, Checkpoint, DatasetVersion, Endpoint, Run, RunEvent } from '@retort/db';
+import { DataSource, In } from 'typeorm';
+import { CreateGenerateRunSchema, fitPools, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig } from '@retort/contracts';
+import { Adapter, AdapterVersion, Checkpoint, DatasetVersion, Endpoint, Run, RunEvent, RunRepository } from '@retort/db';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token.service';
 import { filterIds, type ListQuery } from '../common/list-query';
@@ -19,10 +19,11 @@ export interface PipelineOptions {
   gate?: Record<string, unknown>;
   autoPromote?: boolean;
 }
-const JOB_OPTS = { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: 1000, removeOnFail: 1000 };
-
 @Injectable()
 export class RunsService {
+  private readonly runs: RunRepository;
+  private readonly queues: Record<JobRunKind, Queue>;
+
   constructor(
     @Inject(DataSource) private readonly ds: DataSource,
     @Inject(AuditService) private readonly audit: AuditService,
@@ -32,21 +33,23 @@ export class RunsService {
     @InjectQueue(QueueName.generate) private readonly generateQueue: Queue,
     @InjectQueue(QueueName.evaluate) private readonly evaluateQueue: Queue,
     @InjectFlowProducer(FlowName.pipelines) private readonly flows: FlowProducer,
-  ) {}
+  ) {
+    this.runs = new RunRepository(ds);
+    this.queues = { train: trainQueue, generate: generateQueue, evaluate: evaluateQueue };
+  }
 
-  /** The queue and job name of a run of this kind. */
-  private job(run: Run): { queue: Queue; name: JobName } {
-    if (run.kind === 'train') return { queue: this.trainQueue, name: JobName.train };
-    if (run.kind === 'generate') return { queue: this.generateQueue, name: JobName.generate };
-    if (run.kind === 'evaluate') return { queue: this.evaluateQueue, name: JobName.evaluate };
-    throw new Error(`runs of kind ${run.kind} have no queue yet`);
+  /** The queue of a run of this kind and its job there, if one was added. */
+  private async jobOf(run: Run): Promise<{ queue: Queue; job: Awaited<ReturnType<Queue['getJob']>> }> {
+    const { name } = runKindJob(run.kind);
+    const queue = this.queues[run.kind as JobRunKind];
+    return { queue, job: await queue.getJob(jobId(name, { runId: run.id })) };
   }
 
   async create(dto: CreateRunDto, who: Principal, pipelineOptions: PipelineOptions = {}): Promise<Run> {
     if (dto.kind === 'pipeline') return this.createPipeline(dto, who, { gate: dto.gate, autoPromote: dto.autoPromote, ...pipelineOptions });
     const config = dto.kind === 'train' ? await this.trainConfig(dto) : dto.kind === 'generate' ? await this.generateConfig(dto) : await this.evaluateConfig(dto);
     const run = await this.ds.transaction(async (m) => {
-      const saved = await m.getRepository(Run).save(m.getRepository(Run).create({ kind: dto.kind, status: 'queued', config: config as unknown as Record<string, unknown>, progress: {}, parentId: null, error: null, worker: null, scheduleId: null }));
+      const saved = await RunRepository.in(m).create({ kind: dto.kind, config });
       await this.audit.record(who, 'run.create', { type: 'run', id: saved.id }, { kind: dto.kind }, m);
       return saved;
     });
@@ -69,9 +72,9 @@ export class RunsService {
     // Token-level KD holds the teacher's distributions too, when the generation keeps logprobs.
     await this.checkCapacity(model.config, dto.hyperparameters, gen.logprobs !== undefined && dto.hyperparameters.kdAlpha > 0);
     const runs = await this.ds.transaction(async (m) => {
-      const repo = m.getRepository(Run);
+      const runs = RunRepository.in(m);
       const scheduleId = opts.scheduleId ?? null;
-      const make = (kind: Run['kind'], parentId: string | null, config: object) => repo.save(repo.create({ kind, status: 'queued', config: config as Record<string, unknown>, progress: {}, parentId, error: null, worker: null, scheduleId }));
+      const make = (kind: Run['kind'], parentId: string | null, config: object) => runs.create({ kind, config, parentId, scheduleId });
       const pipeline = await make('pipeline', null, {});
       const generate = await make('generate', pipeline.id, gen);
       const train = await make('train', pipeline.id, { baseModelId: model.id, datasetVersionIds: [], dataFromRunId: generate.id, adapterName: dto.adapter, hyperparameters: dto.hyperparameters } satisfies TrainRunConfig);
@@ -86,8 +89,8 @@ export class RunsService {
         limit: dto.evaluate.limit,
         gate: opts.gate,
       } satisfies EvaluateRunConfig);
-      pipeline.config = { steps: { generate: generate.id, train: train.id, evaluate: evaluate.id }, autoPromote: opts.autoPromote ?? false } satisfies PipelineRunConfig as unknown as Record<string, unknown>;
-      await repo.save(pipeline);
+      pipeline.config = { steps: { generate: generate.id, train: train.id, evaluate: evaluate.id }, autoPromote: opts.autoPromote ?? false } satisfies PipelineRunConfig;
+      await runs.setConfig(pipeline.id, pipeline.config);
       await this.audit.record(who, 'run.create', { type: 'run', id: pipeline.id }, { kind: 'pipeline', adapter: dto.adapter }, m);
       return { pipeline, generate, train, evaluate };
     });
@@ -97,11 +100,11 @@ export class RunsService {
 
   /** Queue options are set on every node: queue defaults do not apply to flows. */
   private async addFlow(pipeline: Run): Promise<void> {
-    const { steps } = pipeline.config as unknown as PipelineRunConfig;
-    const node = (kind: 'generate' | 'train' | 'evaluate', children?: FlowJob[]): FlowJob => {
-      const name = kind === 'generate' ? JobName.generate : kind === 'train' ? JobName.train : JobName.evaluate;
+    const { steps } = parseRunConfig('pipeline', pipeline.config);
+    const node = (kind: JobRunKind, children?: FlowJob[]): FlowJob => {
+      const { name, queue } = runKindJob(kind);
       const data = { runId: steps[kind] };
-      return { name, queueName: kind, data, opts: { ...JOB_OPTS, jobId: jobId(name, data), failParentOnFailure: true }, children };
+      return { name, queueName: queue, data, opts: { ...jobOptions(name, data), failParentOnFailure: true }, children };
     };
     await this.flows.add(node('evaluate', [node('train', [node('generate')])]));
   }
@@ -132,7 +135,7 @@ export class RunsService {
     if (!pools.length) return;
     let plan;
     try {
-      plan = planMemory({ config: modelConfig as ModelConfigLike, method: hp.method, seq: hp.maxSeqLen, batch: hp.batchSize, rank: hp.rank, ...(hp.targetModules === 'all-linear' ? {} : { targets: hp.targetModules }), backend: pools[0].backend as never, checkpoint: hp.gradientCheckpointing, kd });
+      plan = planMemory(trainingPlanInput(modelConfig as ModelConfigLike, hp, pools[0].backend as PlanBackend, { kd }));
     } catch (err) {
       throw new ProblemException(400, 'validation', `cannot plan the memory of this model: ${(err as Error).message}`, { errors: [{ path: 'baseModel', message: (err as Error).message }] });
     }
@@ -194,27 +197,29 @@ export class RunsService {
   }
 
   list(q: ListQuery): Promise<[Run[], number]> {
-    const where: Record<string, unknown> = {};
-    for (const key of ['kind', 'status', 'parentId'] as const) if (typeof q.filter[key] === 'string') where[key] = q.filter[key];
-    if (q.filter.parentId === null) where.parentId = IsNull();
-    if (Array.isArray(q.filter.id)) where.id = In(filterIds(q));
-    return this.ds.getRepository(Run).findAndCount({ where, order: { [q.sort.field]: q.sort.order }, skip: q.skip, take: q.take });
+    const text = (key: string) => (typeof q.filter[key] === 'string' ? (q.filter[key] as string) : undefined);
+    return this.runs.list({
+      where: { kind: text('kind'), status: text('status'), parentId: q.filter.parentId === null ? null : text('parentId'), ids: Array.isArray(q.filter.id) ? filterIds(q) : undefined },
+      order: { [q.sort.field]: q.sort.order },
+      skip: q.skip,
+      take: q.take,
+    });
   }
 
   async get(id: string): Promise<Run> {
-    const run = await this.ds.getRepository(Run).findOneBy({ id });
+    const run = await this.runs.find(id);
     if (!run) throw new NotFoundException(`run ${id} does not exist`);
     return run;
   }
 
   async events(id: string, afterId = '0', limit = 1000): Promise<RunEvent[]> {
     await this.get(id);
-    return this.ds.getRepository(RunEvent).find({ where: { runId: id, id: MoreThan(afterId) }, order: { id: 'ASC' }, take: limit });
+    return this.runs.events(id, afterId, limit);
   }
 
   async checkpoints(id: string): Promise<Checkpoint[]> {
     await this.get(id);
-    return this.ds.getRepository(Checkpoint).find({ where: { runId: id }, order: { step: 'ASC' } });
+    return this.runs.checkpoints(id);
   }
 
   /** Queued runs stop at once; a running one stops within one training step (the worker polls). */
@@ -223,13 +228,12 @@ export class RunsService {
     if (FINISHED.includes(run.status)) throw new ProblemException(409, 'run-finished', `run ${id} is already ${run.status}`);
     if (run.kind === 'pipeline') {
       // Every unfinished step stops: queued ones at once, the running one within a step.
-      await this.ds.query(`UPDATE run SET status = 'cancelled', finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END WHERE (id = $1 OR parent_id = $1) AND status IN ('queued', 'running')`, [id]);
+      await this.runs.cancelPipeline(id);
       await this.audit.record(who, 'run.cancel', { type: 'run', id });
       return this.get(id);
     }
-    await this.ds.getRepository(Run).update({ id }, { status: 'cancelled', ...(run.status === 'queued' ? { finishedAt: new Date() } : {}) });
-    const { queue, name } = this.job(run);
-    const job = await queue.getJob(jobId(name, { runId: id }));
+    await this.runs.cancel(run);
+    const { job } = await this.jobOf(run);
     if (job && (await job.isWaiting().catch(() => false))) await job.remove().catch(() => undefined);
     await this.audit.record(who, 'run.cancel', { type: 'run', id });
     return this.get(id);
@@ -244,22 +248,20 @@ export class RunsService {
       // The old flow's jobs go first, root (evaluate) first with its children. A step still winding
       // down (its worker has not noticed the cancel yet) holds a lock and keeps its job id busy:
       // BullMQ then removes nothing and the retry waits, so no old job can shadow a new one.
-      const steps = await this.ds.getRepository(Run).findBy({ parentId: id });
+      const steps = await this.runs.steps(id);
       const order = ['evaluate', 'train', 'generate'];
       for (const step of steps.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))) {
-        const { queue, name } = this.job(step);
-        const job = await queue.getJob(jobId(name, { runId: step.id }));
+        const { job } = await this.jobOf(step);
         if (job && !(await job.remove().then(() => true, () => false))) throw new ProblemException(409, 'run-stopping', `pipeline ${id} is still stopping; retry in a moment`);
       }
-      await this.ds.query(`UPDATE run SET status = 'queued', error = NULL, finished_at = NULL WHERE (id = $1 OR parent_id = $1) AND status <> 'succeeded'`, [id]);
+      await this.runs.requeuePipeline(id);
       await this.addFlow(run);
       await this.audit.record(who, 'run.retry', { type: 'run', id });
       return this.get(id);
     }
-    const { queue, name } = this.job(run);
-    const old = await queue.getJob(jobId(name, { runId: id }));
+    const { job: old } = await this.jobOf(run);
     if (old && !(await old.remove().then(() => true, () => false))) throw new ProblemException(409, 'run-stopping', `run ${id} is still stopping; retry in a moment`);
-    await this.ds.getRepository(Run).update({ id }, { status: 'queued', error: null, finishedAt: null });
+    await this.runs.requeue(id);
     await this.enqueue(run);
     await this.audit.record(who, 'run.retry', { type: 'run', id });
     return this.get(id);
@@ -267,7 +269,7 @@ export class RunsService {
 
   private async enqueue(run: Run): Promise<void> {
     const payload = { runId: run.id };
-    const { queue, name } = this.job(run);
-    await queue.add(name, payload, { jobId: jobId(name, payload), attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: 1000, removeOnFail: 1000 });
+    const { name } = runKindJob(run.kind);
+    await this.queues[run.kind as JobRunKind].add(name, payload, jobOptions(name, payload));
   }
 }

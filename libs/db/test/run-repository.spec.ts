@@ -1,9 +1,8 @@
 import type { DataSource } from 'typeorm';
-import { createMigratedTestDataSource, Run } from '@retort/db';
-import { claimRun } from '../index';
+import { createMigratedTestDataSource, Run, RunRepository } from '../src';
 
 /** The guarded status changes a job makes on the runs table, against a real Postgres. */
-describe('claimRun', () => {
+describe('RunRepository.claim', () => {
   let db: { ds: DataSource; drop(): Promise<void> };
   let ds: DataSource;
 
@@ -18,20 +17,20 @@ describe('claimRun', () => {
 
   it('marks a queued run running on this worker', async () => {
     const run = await makeRun('queued');
-    expect(await claimRun(ds, run, 'host:1')).toBe(true);
+    expect(await new RunRepository(ds).claim(run.id, 'host:1')).toBe(true);
     expect(await ds.getRepository(Run).findOneByOrFail({ id: run.id })).toMatchObject({ status: 'running', worker: 'host:1', startedAt: expect.any(Date) });
   });
 
   it('leaves a run cancelled after the job read it cancelled, instead of resurrecting it', async () => {
     const run = await makeRun('queued');
     await ds.getRepository(Run).update({ id: run.id }, { status: 'cancelled' });
-    expect(await claimRun(ds, run, 'host:1')).toBe(false);
+    expect(await new RunRepository(ds).claim(run.id, 'host:1')).toBe(false);
     expect(await ds.getRepository(Run).findOneByOrFail({ id: run.id })).toMatchObject({ status: 'cancelled', worker: null });
   });
 
   it('lets a redelivered job take over a running run', async () => {
     const run = await makeRun('running');
-    expect(await claimRun(ds, run, 'host:2')).toBe(true);
+    expect(await new RunRepository(ds).claim(run.id, 'host:2')).toBe(true);
     expect((await ds.getRepository(Run).findOneByOrFail({ id: run.id })).worker).toBe('host:2');
   });
 });

@@ -1,0 +1,28 @@
+import type { Hyperparameters } from '@retort/contracts';
+import { DEFAULT_LORA } from './lora';
+import { trainConfig, type TrainConfig } from './train';
+
+/** The engine's training config for a run's hyperparameters: the one mapping between the two. */
+export function trainConfigOf(hp: Hyperparameters): TrainConfig {
+  return trainConfig({
+    lora: { r: hp.rank, alpha: hp.alpha, dropout: hp.dropout, useRslora: hp.rslora, targetModules: hp.targetModules === 'all-linear' ? DEFAULT_LORA.targetModules : hp.targetModules },
+    quant: hp.method === 'qlora' ? 'nf4' : 'none',
+    steps: hp.steps,
+    batchSize: hp.batchSize,
+    gradAccum: hp.gradAccum,
+    lr: hp.lr,
+    warmupSteps: hp.warmupSteps,
+    schedule: hp.schedule,
+    minLrRatio: hp.minLrRatio,
+    weightDecay: hp.weightDecay,
+    maxGradNorm: hp.maxGradNorm,
+    maxSeqLen: hp.maxSeqLen,
+    trainOnInputs: hp.trainOnInputs,
+    seed: hp.seed,
+    evalEvery: hp.evalEvery,
+    saveEvery: hp.saveEvery,
+    gradientCheckpointing: hp.gradientCheckpointing,
+    kdAlpha: hp.kdAlpha,
+    kdTemperature: hp.kdTemperature,
+  });
+}
