@@ -44,7 +44,7 @@ export type Hyperparameters = z.infer<typeof HyperparametersSchema>;
 export const HYPERPARAMETER_DEFAULTS: Hyperparameters = HyperparametersSchema.parse({});
 
 /** The memory planner's input for one optimizer step of a training run with these hyperparameters. */
-export function trainingPlanInput(config: ModelConfigLike, hp: Hyperparameters, backend: PlanBackend, opts: { kd?: boolean; seq?: number; batch?: number } = {}): PlanInput {
+export function trainingPlanInput(config: ModelConfigLike, hp: Hyperparameters, backend?: PlanBackend, opts: { kd?: boolean; seq?: number; batch?: number } = {}): PlanInput {
   return {
     config,
     method: hp.method,
@@ -52,7 +52,7 @@ export function trainingPlanInput(config: ModelConfigLike, hp: Hyperparameters, 
     batch: opts.batch ?? hp.batchSize,
     rank: hp.rank,
     ...(hp.targetModules === 'all-linear' ? {} : { targets: hp.targetModules }),
-    backend,
+    ...(backend ? { backend } : {}),
     checkpoint: hp.gradientCheckpointing,
     kd: opts.kd ?? false,
   };

@@ -1,5 +1,5 @@
 import { Alert, Box, Chip, Stack, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
-import { fitPools, formatBytes, planMemory, type MemoryPlan, type ModelConfigLike, type PlanMethod } from '@retort/contracts';
+import { fitPools, formatBytes, HYPERPARAMETER_DEFAULTS, planMemory, trainingPlanInput, type MemoryPlan, type ModelConfigLike } from '@retort/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { useWatch } from 'react-hook-form';
@@ -25,7 +25,8 @@ export function estimate(config: ModelConfigLike | undefined, hp: { method?: str
   const rank = Number(hp.rank);
   if (!(seq > 0) || !(batch > 0) || !(rank > 0)) return { error: 'Enter the batch size, sequence length and rank.' };
   try {
-    return { plan: planMemory({ config, method: (hp.method === 'qlora' ? 'qlora' : 'lora') as PlanMethod, seq, batch, rank, checkpoint: hp.gradientCheckpointing === true }) };
+    const hyperparameters = { ...HYPERPARAMETER_DEFAULTS, method: hp.method === 'qlora' ? ('qlora' as const) : ('lora' as const), maxSeqLen: seq, batchSize: batch, rank, gradientCheckpointing: hp.gradientCheckpointing === true };
+    return { plan: planMemory(trainingPlanInput(config, hyperparameters)) };
   } catch (e) {
     return { error: `The planner cannot read this model's config: ${(e as Error).message}` };
   }

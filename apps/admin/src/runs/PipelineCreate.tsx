@@ -2,12 +2,13 @@ import { Stack } from '@mui/material';
 import { BooleanInput, Create, maxValue, minValue, number, NumberInput, ReferenceInput, required, SelectInput, SimpleForm, TextInput, useNotify, useRedirect } from 'react-admin';
 import { prune } from '../schedules/body';
 import { GateInputs } from '../schedules/ScheduleForm';
+import { formHyperparameters, PIPELINE_FORM_HYPERPARAMETERS } from './hyperparameter-defaults';
 import { MemoryEstimate } from './MemoryEstimate';
 import { int, Section, validateAdapter, VersionInput } from './RunCreate';
 
 export const PIPELINE_DEFAULTS = {
   generate: { samples: 1, temperature: 0.7, maxTokens: 512 },
-  hyperparameters: { method: 'lora', rank: 8, alpha: 16, steps: 100, batchSize: 8, lr: 2e-4, maxSeqLen: 1024 },
+  hyperparameters: formHyperparameters(PIPELINE_FORM_HYPERPARAMETERS),
   evaluate: { maxTokens: 64 },
   evaluateTeacher: true,
   autoPromote: false,

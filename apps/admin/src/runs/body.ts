@@ -1,4 +1,5 @@
 import { prune } from '../schedules/body';
+import { formHyperparameters } from './hyperparameter-defaults';
 
 /** What the form holds; `runBody` turns it into `POST /runs`. */
 export interface RunFormValues {
@@ -12,7 +13,7 @@ export interface RunFormValues {
 }
 
 export const RUN_DEFAULTS: RunFormValues = {
-  hyperparameters: { method: 'lora', rank: 8, alpha: 16, steps: 100, batchSize: 8, lr: 2e-4, maxSeqLen: 1024, warmupSteps: 10, saveEvery: 50, evalEvery: 0, evalFraction: 0 },
+  hyperparameters: formHyperparameters(['method', 'rank', 'alpha', 'steps', 'batchSize', 'lr', 'maxSeqLen', 'warmupSteps', 'saveEvery', 'evalEvery', 'evalFraction']),
 };
 
 /**

@@ -1,3 +1,4 @@
+import { formHyperparameters, PIPELINE_FORM_HYPERPARAMETERS } from '../runs/hyperparameter-defaults';
 /** Drops null / '' / undefined recursively, and objects left empty: the API's strict schemas refuse nulls. */
 export function prune(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(prune);
@@ -38,7 +39,7 @@ export const SCHEDULE_DEFAULTS = {
   enabled: true,
   template: {
     generate: { samples: 1, temperature: 0.7, maxTokens: 512 },
-    hyperparameters: { method: 'lora', rank: 8, alpha: 16, steps: 100, batchSize: 8, lr: 2e-4, maxSeqLen: 1024 },
+    hyperparameters: formHyperparameters(PIPELINE_FORM_HYPERPARAMETERS),
     evaluate: { maxTokens: 64 },
   },
   gate: { minLossImprovementPct: undefined, minScore: { metric: undefined, atLeastProduction: true }, requireProduction: false },

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { ApiClient } from '../client';
+import { addHyperparameterOptions, hyperparametersFromOptions } from '../hyperparameter-options';
 import { print, table } from '../output';
 
 interface Run { id: string; kind: string; status: string; progress: Record<string, any>; error: string | null; worker: string | null; createdAt: string; config: Record<string, any> }
@@ -13,7 +14,7 @@ export function registerRunCommand(program: Command): void {
   const run = program.command('run').description('runs: distill, train, eval, status, ls, cancel, retry');
   const json = () => Boolean(program.opts().json);
 
-  run
+  const train = run
     .command('train')
     .description('train a LoRA/QLoRA adapter on a worker')
     .requiredOption('--model <name>', 'registered base model')
@@ -22,50 +23,25 @@ export function registerRunCommand(program: Command): void {
     .option('--eval-dataset <ref>', 'held-out data set NAME[@VERSION]')
     .option('--tag <tag>', 'train only on records with this tag (e.g. split:train)')
     .option('--eval-tag <tag>', 'evaluate only on records with this tag (e.g. split:eval)')
-    .option('--qlora', 'NF4 base weights (QLoRA)')
-    .option('--steps <n>', 'optimizer steps', '100')
-    .option('--batch-size <n>', 'micro-batch size', '8')
-    .option('--grad-accum <n>', 'gradient accumulation', '1')
-    .option('--lr <x>', 'peak learning rate', '2e-4')
-    .option('--rank <n>', 'LoRA rank', '8')
-    .option('--alpha <x>', 'LoRA alpha', '16')
-    .option('--max-seq-len <n>', 'longest sequence in tokens', '1024')
-    .option('--save-every <n>', 'checkpoint every N steps', '50')
-    .option('--gradient-checkpointing', 'recompute each layer in the backward pass (less memory, ~1.4x time)')
-    .option('--eval-every <n>', 'evaluate every N steps', '0')
-    .option('--seed <n>', 'random seed', '0')
-    .option('--watch', 'follow progress until the run ends')
-    .action(async (o: Record<string, string | boolean | string[] | undefined>) => {
-      const api = ApiClient.fromEnv();
-      const versions = await Promise.all((o.dataset as string[]).map((ref) => resolveVersion(api, ref)));
-      const body = {
-        kind: 'train',
-        baseModel: o.model,
-        datasetVersions: versions,
-        ...(o.evalDataset ? { evalDatasetVersion: await resolveVersion(api, o.evalDataset as string) } : {}),
-        ...(o.tag ? { tag: o.tag } : {}),
-        ...(o.evalTag ? { evalTag: o.evalTag } : {}),
-        adapter: o.adapter,
-        hyperparameters: {
-          method: o.qlora ? 'qlora' : 'lora',
-          steps: int(o.steps, 'steps'),
-          batchSize: int(o.batchSize, 'batch-size'),
-          gradAccum: int(o.gradAccum, 'grad-accum'),
-          lr: num(o.lr, 'lr'),
-          rank: int(o.rank, 'rank'),
-          alpha: num(o.alpha, 'alpha'),
-          maxSeqLen: int(o.maxSeqLen, 'max-seq-len'),
-          saveEvery: int(o.saveEvery, 'save-every'),
-          evalEvery: int(o.evalEvery, 'eval-every'),
-          seed: int(o.seed, 'seed'),
-          gradientCheckpointing: Boolean(o.gradientCheckpointing),
-        },
-      };
-      const { data } = await api.request<Run>('POST', '/api/v1/runs', { json: body });
-      const final = o.watch ? await watch(api, data.id, json()) : data;
-      print(json(), final, () => `run ${final.id}: ${final.status}${final.error ? ` (${final.error})` : ''}`);
-      if (o.watch && final.status !== 'succeeded') process.exitCode = 1;
-    });
+    .option('--watch', 'follow progress until the run ends');
+  addHyperparameterOptions(train).action(async (o: Record<string, string | boolean | string[] | undefined>) => {
+    const api = ApiClient.fromEnv();
+    const versions = await Promise.all((o.dataset as string[]).map((ref) => resolveVersion(api, ref)));
+    const body = {
+      kind: 'train',
+      baseModel: o.model,
+      datasetVersions: versions,
+      ...(o.evalDataset ? { evalDatasetVersion: await resolveVersion(api, o.evalDataset as string) } : {}),
+      ...(o.tag ? { tag: o.tag } : {}),
+      ...(o.evalTag ? { evalTag: o.evalTag } : {}),
+      adapter: o.adapter,
+      hyperparameters: hyperparametersFromOptions(o),
+    };
+    const { data } = await api.request<Run>('POST', '/api/v1/runs', { json: body });
+    const final = o.watch ? await watch(api, data.id, json()) : data;
+    print(json(), final, () => `run ${final.id}: ${final.status}${final.error ? ` (${final.error})` : ''}`);
+    if (o.watch && final.status !== 'succeeded') process.exitCode = 1;
+  });
 
   run
     .command('status <id>')
@@ -95,7 +71,7 @@ export function registerRunCommand(program: Command): void {
       });
   }
 
-  run
+  const distill = run
     .command('distill')
     .description('teacher generation → LoRA training → evaluation, as one pipeline run')
     .requiredOption('--dataset <ref>', 'prompt data set NAME[@VERSION]')
@@ -107,34 +83,27 @@ export function registerRunCommand(program: Command): void {
     .option('--temperature <x>', 'teacher temperature', '0')
     .option('--max-tokens <n>', 'teacher answer budget', '64')
     .option('--logprobs <k>', "keep the teacher's top-k logprobs (k <= 20) for token-level KD, used when its tokenizer is the student's")
-    .option('--kd-alpha <x>', 'weight of the token-level KD term', '0.5')
-    .option('--qlora', 'NF4 base weights (QLoRA)')
-    .option('--steps <n>', 'optimizer steps', '100')
-    .option('--batch-size <n>', 'micro-batch size', '8')
-    .option('--lr <x>', 'peak learning rate', '2e-4')
-    .option('--rank <n>', 'LoRA rank', '8')
-    .option('--max-seq-len <n>', 'longest sequence in tokens', '256')
     .option('--eval-max-tokens <n>', 'answer budget when evaluating', '64')
-    .option('--watch', 'follow the steps until the pipeline ends')
-    .action(async (o: Record<string, string | boolean | undefined>) => {
-      const api = ApiClient.fromEnv();
-      const [name] = (o.dataset as string).split('@');
-      const body = {
-        kind: 'pipeline',
-        teacher: o.teacher,
-        prompts: await resolveVersion(api, o.dataset as string),
-        student: o.student,
-        adapter: (o.adapter as string) ?? `${o.student}-${name}`,
-        evalDatasetVersion: await resolveVersion(api, (o.evalDataset as string) ?? `${name}-eval`),
-        generate: { samples: int(o.samples, 'samples'), temperature: num(o.temperature, 'temperature'), maxTokens: int(o.maxTokens, 'max-tokens'), ...(o.logprobs !== undefined ? { logprobs: int(o.logprobs, 'logprobs') } : {}) },
-        hyperparameters: { method: o.qlora ? 'qlora' : 'lora', steps: int(o.steps, 'steps'), batchSize: int(o.batchSize, 'batch-size'), lr: num(o.lr, 'lr'), rank: int(o.rank, 'rank'), maxSeqLen: int(o.maxSeqLen, 'max-seq-len'), kdAlpha: num(o.kdAlpha, 'kd-alpha') },
-        evaluate: { maxTokens: int(o.evalMaxTokens, 'eval-max-tokens') },
-      };
-      const { data } = await api.request<Run>('POST', '/api/v1/runs', { json: body });
-      const final = o.watch ? await watchPipeline(api, data.id, json()) : data;
-      print(json(), final, () => pipelineSummary(final));
-      if (o.watch && final.status !== 'succeeded') process.exitCode = 1;
-    });
+    .option('--watch', 'follow the steps until the pipeline ends');
+  addHyperparameterOptions(distill).action(async (o: Record<string, string | boolean | undefined>) => {
+    const api = ApiClient.fromEnv();
+    const [name] = (o.dataset as string).split('@');
+    const body = {
+      kind: 'pipeline',
+      teacher: o.teacher,
+      prompts: await resolveVersion(api, o.dataset as string),
+      student: o.student,
+      adapter: (o.adapter as string) ?? `${o.student}-${name}`,
+      evalDatasetVersion: await resolveVersion(api, (o.evalDataset as string) ?? `${name}-eval`),
+      generate: { samples: int(o.samples, 'samples'), temperature: num(o.temperature, 'temperature'), maxTokens: int(o.maxTokens, 'max-tokens'), ...(o.logprobs !== undefined ? { logprobs: int(o.logprobs, 'logprobs') } : {}) },
+      hyperparameters: hyperparametersFromOptions(o),
+      evaluate: { maxTokens: int(o.evalMaxTokens, 'eval-max-tokens') },
+    };
+    const { data } = await api.request<Run>('POST', '/api/v1/runs', { json: body });
+    const final = o.watch ? await watchPipeline(api, data.id, json()) : data;
+    print(json(), final, () => pipelineSummary(final));
+    if (o.watch && final.status !== 'succeeded') process.exitCode = 1;
+  });
 
   run
     .command('eval')

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { ApiClient } from '../client';
+import { addHyperparameterOptions, hyperparametersFromOptions } from '../hyperparameter-options';
 import { print, table } from '../output';
 
 interface Schedule { id: string; name: string; cron: string; timezone: string; enabled: boolean; autoPromote: boolean; lastFiredAt: string | null; nextFireTimes?: string[]; fires?: { tick: string; runId: string | null; skipped: string | null; runStatus: string | null }[] }
@@ -8,7 +9,7 @@ export function registerScheduleCommand(program: Command): void {
   const schedule = program.command('schedule').description('monthly retraining: add, ls, show, pause, resume, trigger');
   const json = () => Boolean(program.opts().json);
 
-  schedule
+  const add = schedule
     .command('add <name>')
     .description('rerun distillation on a cron (default monthly, 03:00 on the 1st)')
     .requiredOption('--dataset <name>', 'prompt data set (its latest ready version when the schedule fires)')
@@ -18,27 +19,26 @@ export function registerScheduleCommand(program: Command): void {
     .requiredOption('--adapter <name>', 'adapter the runs register versions of')
     .option('--cron <expr>', 'cron expression (5 fields, or 6 with seconds)', '0 3 1 * *')
     .option('--timezone <tz>', 'IANA time zone', 'UTC')
-    .option('--steps <n>', 'training steps', '100')
     .option('--min-loss-improvement <pct>', 'gate: eval loss at least this much lower than production')
     .option('--max-regression <pct>', 'gate: no metric worse than production by more than this')
-    .option('--auto-promote', 'promote to production when the gate passes')
-    .action(async (name: string, o: Record<string, string | boolean | undefined>) => {
-      const gate = {
-        ...(o.minLossImprovement ? { minLossImprovementPct: Number(o.minLossImprovement) } : {}),
-        ...(o.maxRegression ? { maxRegressionPct: Number(o.maxRegression) } : {}),
-      };
-      const body = {
-        name,
-        cron: o.cron,
-        timezone: o.timezone,
-        template: { dataset: o.dataset, evalDataset: o.evalDataset, teacher: o.teacher, student: o.student, adapter: o.adapter, hyperparameters: { steps: Number(o.steps) } },
-        gate,
-        autoPromote: Boolean(o.autoPromote),
-      };
-      const { data } = await ApiClient.fromEnv().request<Schedule>('POST', '/api/v1/schedules', { json: body });
-      const { data: shown } = await ApiClient.fromEnv().request<Schedule>('GET', `/api/v1/schedules/${data.id}`);
-      print(json(), shown, () => `schedule ${shown.name}: ${shown.cron} (${shown.timezone}); next: ${(shown.nextFireTimes ?? []).slice(0, 3).join(', ')}`);
-    });
+    .option('--auto-promote', 'promote to production when the gate passes');
+  addHyperparameterOptions(add).action(async (name: string, o: Record<string, string | boolean | undefined>) => {
+    const gate = {
+      ...(o.minLossImprovement ? { minLossImprovementPct: Number(o.minLossImprovement) } : {}),
+      ...(o.maxRegression ? { maxRegressionPct: Number(o.maxRegression) } : {}),
+    };
+    const body = {
+      name,
+      cron: o.cron,
+      timezone: o.timezone,
+      template: { dataset: o.dataset, evalDataset: o.evalDataset, teacher: o.teacher, student: o.student, adapter: o.adapter, hyperparameters: hyperparametersFromOptions(o) },
+      gate,
+      autoPromote: Boolean(o.autoPromote),
+    };
+    const { data } = await ApiClient.fromEnv().request<Schedule>('POST', '/api/v1/schedules', { json: body });
+    const { data: shown } = await ApiClient.fromEnv().request<Schedule>('GET', `/api/v1/schedules/${data.id}`);
+    print(json(), shown, () => `schedule ${shown.name}: ${shown.cron} (${shown.timezone}); next: ${(shown.nextFireTimes ?? []).slice(0, 3).join(', ')}`);
+  });
 
   schedule
     .command('ls')
