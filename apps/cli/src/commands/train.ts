@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
+import { ALL_LINEAR, expandAllLinear } from '@retort/contracts';
 import { formatBytes, initBackend, planMemory, readModelConfig, runTraining, trainConfig, WASM_MAX_BYTES } from '@retort/engine';
 
 const num = (v: string) => {
@@ -36,7 +37,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--lora-r <n>', 'LoRA rank', num, 8)
     .option('--lora-alpha <n>', 'LoRA alpha', num, 16)
     .option('--lora-dropout <f>', 'LoRA dropout', num, 0)
-    .option('--target-modules <list>', 'comma-separated projections or all-linear', 'all-linear')
+    .option('--target-modules <list>', `comma-separated projections or ${ALL_LINEAR}`, ALL_LINEAR)
     .option('--rslora', 'scale by alpha/sqrt(r)', false)
     .option('--train-on-inputs', 'also train on prompt tokens', false)
     .option('--seed <n>', 'random seed', num, 0)
@@ -66,9 +67,8 @@ export function registerTrainCommand(program: Command): void {
         evalEvery: o.evalEvery,
         saveEvery: o.saveEvery,
         gradientCheckpointing: o.gradientCheckpointing,
-        lora: { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targetModules: targets.includes('all-linear') ? undefined : targets, useRslora: o.rslora },
+        lora: { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, targetModules: expandAllLinear(targets), useRslora: o.rslora },
       });
-      if (targets.includes('all-linear')) config.lora.targetModules = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
       const backend = await initBackend();
       if (backend.name === 'wasm') {
         // Refused before anything is loaded: the whole step must fit the 4 GiB wasm can address.
