@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { HYPERPARAMETER_DEFAULTS, HyperparametersSchema, type Hyperparameters } from '@retort/contracts';
+import { ALL_LINEAR, HYPERPARAMETER_DEFAULTS, HyperparametersSchema, type Hyperparameters } from '@retort/contracts';
 
 type Key = keyof Hyperparameters;
 type Kind = 'int' | 'number' | 'flag' | 'choice' | 'list';
@@ -74,7 +74,7 @@ function value(f: Flag, raw: unknown): unknown {
     }
     case 'list': {
       const names = String(raw).split(',').map((s) => s.trim()).filter(Boolean);
-      return names.includes('all-linear') ? 'all-linear' : names;
+      return names.includes(ALL_LINEAR) ? ALL_LINEAR : names;
     }
     case 'choice':
       return raw;

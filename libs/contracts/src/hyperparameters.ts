@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ModelConfigLike, PlanBackend, PlanInput } from './planner';
+import { ALL_LINEAR, type ModelConfigLike, type PlanBackend, type PlanInput } from './planner';
 
 /**
  * Training hyperparameters, with the one set of defaults every way in uses: the api, the console,
@@ -13,7 +13,7 @@ export const HyperparametersSchema = z
     rank: z.number().int().min(1).max(256).default(8),
     alpha: z.number().positive().default(16),
     dropout: z.number().min(0).max(0.9).default(0),
-    targetModules: z.union([z.literal('all-linear'), z.array(z.string()).min(1)]).default('all-linear'),
+    targetModules: z.union([z.literal(ALL_LINEAR), z.array(z.string()).min(1)]).default(ALL_LINEAR),
     rslora: z.boolean().default(false),
     steps: z.number().int().min(1).max(1_000_000).default(100),
     batchSize: z.number().int().min(1).max(1024).default(8),
@@ -51,7 +51,7 @@ export function trainingPlanInput(config: ModelConfigLike, hp: Hyperparameters, 
     seq: opts.seq ?? hp.maxSeqLen,
     batch: opts.batch ?? hp.batchSize,
     rank: hp.rank,
-    ...(hp.targetModules === 'all-linear' ? {} : { targets: hp.targetModules }),
+    ...(hp.targetModules === ALL_LINEAR ? {} : { targets: hp.targetModules }),
     ...(backend ? { backend } : {}),
     checkpoint: hp.gradientCheckpointing,
     kd: opts.kd ?? false,

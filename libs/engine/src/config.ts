@@ -1,27 +1,15 @@
 /** Model configuration parsed from a Hugging Face `config.json`, with clear errors for what is not supported. */
+import { ARCHITECTURES, FAMILIES, FAMILY_TRAITS, familyOfArchitecture, isFamily, readModelDims } from '@retort/contracts';
+import type { Family, ModelDims } from '@retort/contracts';
 import type { SafeDtype } from './safetensors';
 
-export type Family = 'llama' | 'qwen2';
-
-export interface ModelConfig {
+export interface ModelConfig extends ModelDims {
   family: Family;
-  vocabSize: number;
-  hiddenSize: number;
-  intermediateSize: number;
-  numLayers: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
   rmsNormEps: number;
   ropeTheta: number;
   /** `rope_scaling` of the types implemented (Llama 3.1's `llama3`, `linear`); none when absent. */
   ropeScaling?: RopeScaling;
   maxPositionEmbeddings: number;
-  tieWordEmbeddings: boolean;
-  /** q/k/v projections carry biases (always for qwen2; llama with `attention_bias`). */
-  qkvBias: boolean;
-  /** o_proj carries a bias (llama with `attention_bias`). */
-  oBias: boolean;
   bosTokenId?: number;
   eosTokenId?: number | number[];
   /** The config.json object as read, written back unchanged on export. */
@@ -33,8 +21,6 @@ export type RopeScaling =
   | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number };
 
 const ROPE_TYPES = ['default', 'linear', 'llama3'];
-
-const ARCHITECTURES: Record<string, Family> = { LlamaForCausalLM: 'llama', Qwen2ForCausalLM: 'qwen2' };
 
 function num(raw: Record<string, unknown>, key: string, source: string, fallback?: number): number {
   const v = raw[key] ?? fallback;
@@ -51,16 +37,15 @@ export function safeDtypeOf(torchDtype: unknown): SafeDtype | undefined {
 }
 
 export function parseConfig(raw: Record<string, unknown>, source = 'config.json'): ModelConfig {
-  const modelType = raw.model_type;
-  if (modelType !== 'llama' && modelType !== 'qwen2') {
-    throw new Error(`${source}: model_type ${JSON.stringify(modelType)} is not supported (supported: llama, qwen2)`);
+  const family = raw.model_type;
+  if (!isFamily(family)) {
+    throw new Error(`${source}: model_type ${JSON.stringify(family)} is not supported (supported: ${FAMILIES.join(', ')})`);
   }
-  const family = modelType as Family;
   const archs = raw.architectures;
   if (Array.isArray(archs)) {
     for (const a of archs) {
-      if (ARCHITECTURES[a as string] !== family) {
-        throw new Error(`${source}: architecture ${JSON.stringify(a)} is not supported for model_type ${family} (supported: ${Object.keys(ARCHITECTURES).join(', ')})`);
+      if (familyOfArchitecture(a) !== family) {
+        throw new Error(`${source}: architecture ${JSON.stringify(a)} is not supported for model_type ${family} (supported: ${ARCHITECTURES.join(', ')})`);
       }
     }
   }
@@ -89,38 +74,23 @@ export function parseConfig(raw: Record<string, unknown>, source = 'config.json'
   }
   if (raw.mlp_bias === true) throw new Error(`${source}: field "mlp_bias": true is not supported`);
   if (raw.pretraining_tp !== undefined && raw.pretraining_tp !== 1) throw new Error(`${source}: field "pretraining_tp" ${JSON.stringify(raw.pretraining_tp)} is not supported (only 1)`);
-  if (family === 'qwen2' && raw.use_sliding_window === true) throw new Error(`${source}: field "use_sliding_window": true is not supported`);
+  for (const flag of FAMILY_TRAITS[family].unsupportedFlags) if (raw[flag] === true) throw new Error(`${source}: field "${flag}": true is not supported`);
   const dtype = raw.torch_dtype ?? raw.dtype;
   if (dtype !== undefined && !safeDtypeOf(dtype)) {
     throw new Error(`${source}: torch_dtype ${JSON.stringify(dtype)} is not supported (supported: float32, float16, bfloat16)`);
   }
   if (raw.quantization_config != null) throw new Error(`${source}: field "quantization_config" is not supported (load unquantized weights)`);
 
-  const hiddenSize = num(raw, 'hidden_size', source);
-  const numHeads = num(raw, 'num_attention_heads', source);
-  const numKvHeads = num(raw, 'num_key_value_heads', source, numHeads);
-  const headDim = num(raw, 'head_dim', source, hiddenSize / numHeads);
-  if (!Number.isInteger(headDim) || headDim % 2 !== 0) throw new Error(`${source}: head_dim ${headDim} must be an even integer`);
-  if (numHeads % numKvHeads !== 0) {
-    throw new Error(`${source}: num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
-  }
-  const attentionBias = raw.attention_bias === true;
+  const dims = readModelDims(raw, family, source, (key, fallback) => num(raw, key, source, fallback));
+  // RoPE rotates the two halves of each head.
+  if (!Number.isInteger(dims.headDim) || dims.headDim % 2 !== 0) throw new Error(`${source}: head_dim ${dims.headDim} must be an even integer`);
   return {
     family,
-    vocabSize: num(raw, 'vocab_size', source),
-    hiddenSize,
-    intermediateSize: num(raw, 'intermediate_size', source),
-    numLayers: num(raw, 'num_hidden_layers', source),
-    numHeads,
-    numKvHeads,
-    headDim,
+    ...dims,
     rmsNormEps: num(raw, 'rms_norm_eps', source, 1e-6),
     ropeTheta: num(raw, 'rope_theta', source, (ropeParams?.rope_theta as number | undefined) ?? 10000),
     ropeScaling,
     maxPositionEmbeddings: num(raw, 'max_position_embeddings', source, 2048),
-    tieWordEmbeddings: raw.tie_word_embeddings === true, // LlamaConfig and Qwen2Config default to false
-    qkvBias: family === 'qwen2' || attentionBias,
-    oBias: family === 'llama' && attentionBias,
     bosTokenId: raw.bos_token_id as number | undefined,
     eosTokenId: raw.eos_token_id as number | number[] | undefined,
     raw,
@@ -130,7 +100,7 @@ export function parseConfig(raw: Record<string, unknown>, source = 'config.json'
 /** The inverse of parseConfig for a fresh model (used by `retort model init`). */
 export function configJson(c: Omit<ModelConfig, 'raw' | 'qkvBias' | 'oBias' | 'ropeScaling'>): Record<string, unknown> {
   return {
-    architectures: [c.family === 'llama' ? 'LlamaForCausalLM' : 'Qwen2ForCausalLM'],
+    architectures: [FAMILY_TRAITS[c.family].architecture],
     model_type: c.family,
     vocab_size: c.vocabSize,
     hidden_size: c.hiddenSize,
@@ -145,7 +115,7 @@ export function configJson(c: Omit<ModelConfig, 'raw' | 'qkvBias' | 'oBias' | 'r
     rope_scaling: null,
     max_position_embeddings: c.maxPositionEmbeddings,
     tie_word_embeddings: c.tieWordEmbeddings,
-    ...(c.family === 'llama' ? { attention_bias: false, mlp_bias: false } : { use_sliding_window: false }),
+    ...FAMILY_TRAITS[c.family].fresh.configFields,
     bos_token_id: c.bosTokenId,
     eos_token_id: c.eosTokenId,
     torch_dtype: 'float32',

@@ -1,11 +1,10 @@
-import type { Hyperparameters } from '@retort/contracts';
-import { DEFAULT_LORA } from './lora';
+import { expandAllLinear, type Hyperparameters } from '@retort/contracts';
 import { trainConfig, type TrainConfig } from './train';
 
 /** The engine's training config for a run's hyperparameters: the one mapping between the two. */
 export function trainConfigOf(hp: Hyperparameters): TrainConfig {
   return trainConfig({
-    lora: { r: hp.rank, alpha: hp.alpha, dropout: hp.dropout, useRslora: hp.rslora, targetModules: hp.targetModules === 'all-linear' ? DEFAULT_LORA.targetModules : hp.targetModules },
+    lora: { r: hp.rank, alpha: hp.alpha, dropout: hp.dropout, useRslora: hp.rslora, targetModules: expandAllLinear([hp.targetModules].flat()) },
     quant: hp.method === 'qlora' ? 'nf4' : 'none',
     steps: hp.steps,
     batchSize: hp.batchSize,

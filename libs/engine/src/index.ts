@@ -6,7 +6,7 @@ export type { HostTensor, SafetensorsFile, SafeDtype, TensorEntry } from './safe
 export { SafetensorsFileReader, writeSafetensorsFile } from './safetensors-file';
 export type { TensorToWrite } from './safetensors-file';
 export { parseConfig, configJson, safeDtypeOf, TORCH_DTYPES } from './config';
-export type { ModelConfig, Family } from './config';
+export type { ModelConfig } from './config';
 export { readCheckpoint, writeCheckpoint, readModelConfig, openCheckpoint, CheckpointReader, DEFAULT_MAX_SHARD_BYTES } from './checkpoint';
 export type { TensorSource, WriteCheckpointOptions } from './checkpoint';
 export { configText } from './config-json';
@@ -23,14 +23,12 @@ export {
   lmHead,
   emptyCache,
   disposeCache,
-  moduleName,
-  projectionShape,
   quantizeModel,
   linearStorage,
   linearWeightHost,
 } from './model';
 export type { LoadOptions, LinearStorage } from './model';
-export type { Model, Linear, Layer, LoraAdapter, LoraConfig, LoraModule, KVCache, Projection, Quant } from './types';
+export type { Model, Linear, Layer, LoraAdapter, LoraConfig, LoraModule, KVCache, Quant } from './types';
 export {
   NF4_VALUES,
   NF4_BLOCKSIZE,
@@ -49,10 +47,9 @@ export {
   unpackBytes,
 } from './nf4';
 export type { Nf4Host, Nf4Weight } from './nf4';
-export { PROJECTIONS } from './types';
 export { initModel } from './init';
 export type { InitOptions } from './init';
-export { createLora, loraScale, loraVariables, disposeLora, targetProjections, DEFAULT_LORA } from './lora';
+export { createLora, loraScale, loraVariables, disposeLora, DEFAULT_LORA } from './lora';
 export { saveAdapter, loadAdapter, mergeAdapter, saveMergedModel, adapterTensors, adapterConfigJson } from './peft';
 export { learningRate } from './schedule';
 export type { ScheduleConfig } from './schedule';
@@ -71,6 +68,8 @@ export { generate, sampleToken } from './generate';
 export type { GenerateOptions, GenerateResult, TokenLogprob } from './generate';
 export { runTraining } from './run';
 export type { RunTrainingOptions, RunTrainingResult } from './run';
-// The planner lives in @retort/contracts (no tfjs) so that the api can use it; re-exported for the engine's users.
+// The model spec and the planner live in @retort/contracts (no tfjs) so that the api can use them; re-exported for the engine's users.
+export { PROJECTIONS, moduleName, projectionShape, targetProjections } from '@retort/contracts';
+export type { Family, Projection } from '@retort/contracts';
 export { planMemory, fitPools, countParams, DISTILL_CONFIGS, NAMED_SIZES, formatBytes, nf4WeightBytes, WASM_MAX_BYTES } from '@retort/contracts';
 export type { MemoryPlan, ModelConfigLike, PlanInput, PlanMethod, PlanTask, PlanBackend, PoolFit, WorkerPool, NamedSize } from '@retort/contracts';

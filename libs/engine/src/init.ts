@@ -1,11 +1,12 @@
 /** `retort model init`: a complete HF-layout directory with random weights and a byte-level tokenizer. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { expectedWeights, FAMILY_TRAITS } from '@retort/contracts';
+import type { Family } from '@retort/contracts';
 import { byteLevelTokenizer } from '@retort/tokenizer';
-import { configJson, Family, parseConfig } from './config';
+import { configJson, parseConfig } from './config';
 import { writeCheckpoint } from './checkpoint';
 import { SafeDtype, tensorCount } from './safetensors';
-import { expectedWeights } from './model';
 import { Rng } from './rng';
 import { TensorToWrite } from './safetensors-file';
 
@@ -45,9 +46,9 @@ export function initModel(opts: InitOptions): { config: Record<string, unknown>;
       numKvHeads: (given.num_key_value_heads as number) ?? heads,
       headDim: (given.head_dim as number) ?? hidden / heads,
       rmsNormEps: (given.rms_norm_eps as number) ?? 1e-6,
-      ropeTheta: (given.rope_theta as number) ?? (opts.family === 'qwen2' ? 1e6 : 1e4),
+      ropeTheta: (given.rope_theta as number) ?? FAMILY_TRAITS[opts.family].fresh.ropeTheta,
       maxPositionEmbeddings: (given.max_position_embeddings as number) ?? 2048,
-      tieWordEmbeddings: (given.tie_word_embeddings as boolean) ?? opts.family === 'qwen2',
+      tieWordEmbeddings: (given.tie_word_embeddings as boolean) ?? FAMILY_TRAITS[opts.family].fresh.tieWordEmbeddings,
       bosTokenId: special['<|endoftext|>'],
       eosTokenId: special['<|im_end|>'],
     }),

@@ -1,24 +1,13 @@
 /** LoRA with PEFT semantics: y = W x + s * B A dropout(x), s = alpha / r (alpha / sqrt(r) with rsLoRA). */
 import * as tf from '@tensorflow/tfjs-core';
-import { moduleName, projectionShape } from './model';
+import { moduleName, projectionShape, PROJECTIONS, targetProjections } from '@retort/contracts';
 import { Rng } from './rng';
-import { LoraAdapter, LoraConfig, Model, PROJECTIONS, Projection } from './types';
+import { LoraAdapter, LoraConfig, Model } from './types';
 
 export const DEFAULT_LORA: LoraConfig = { r: 8, alpha: 16, dropout: 0, targetModules: [...PROJECTIONS], useRslora: false };
 
 export function loraScale(c: LoraConfig): number {
   return c.useRslora ? c.alpha / Math.sqrt(c.r) : c.alpha / c.r;
-}
-
-/** Expands target_modules (names, `all-linear`) to the projections they select; unknown names are an error. */
-export function targetProjections(targets: string[]): Projection[] {
-  if (targets.includes('all-linear')) return [...PROJECTIONS];
-  for (const t of targets) {
-    if (!(PROJECTIONS as readonly string[]).includes(t)) {
-      throw new Error(`LoRA target module "${t}" is not a linear projection of this model (choose from ${PROJECTIONS.join(', ')}, all-linear)`);
-    }
-  }
-  return PROJECTIONS.filter((p) => targets.includes(p));
 }
 
 /** A fresh adapter: A Kaiming-uniform (bound 1/sqrt(in), as PEFT's kaiming_uniform_(a=sqrt(5))), B zeros. */

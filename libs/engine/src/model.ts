@@ -1,5 +1,7 @@
 /** The Llama/Qwen2 decoder with Hugging Face semantics, in tfjs. Shapes in comments; B batch, T length. */
 import * as tf from '@tensorflow/tfjs-core';
+import { expectedWeights, moduleName, projectionHasBias, PROJECTIONS } from '@retort/contracts';
+import type { Projection } from '@retort/contracts';
 import { ModelConfig, RopeScaling } from './config';
 import { HostCheckpoint, openCheckpoint, TensorSource } from './checkpoint';
 import { checkDeviceFits, checkTokenizerFits } from './load-checks';
@@ -7,55 +9,7 @@ import { HostTensor } from './safetensors';
 import { TensorToWrite } from './safetensors-file';
 import { dequantizeNf4Host, disposeNf4, downloadNf4, nf4Bytes, quantizeNf4, uploadNf4 } from './nf4';
 import { attention, constMatmul, constMatmulT, Frozen, frozenMatmul, loraMatmul } from './ops';
-import { KVCache, Layer, Linear, LoraAdapter, Model, Projection, PROJECTIONS, Quant } from './types';
-
-const ATTN: readonly Projection[] = ['q_proj', 'k_proj', 'v_proj', 'o_proj'];
-
-export function moduleName(layer: number, proj: Projection): string {
-  return `model.layers.${layer}.${ATTN.includes(proj) ? 'self_attn' : 'mlp'}.${proj}`;
-}
-
-/** [in, out] of each projection. */
-export function projectionShape(c: ModelConfig, proj: Projection): [number, number] {
-  const q = c.numHeads * c.headDim;
-  const kv = c.numKvHeads * c.headDim;
-  switch (proj) {
-    case 'q_proj':
-      return [c.hiddenSize, q];
-    case 'k_proj':
-    case 'v_proj':
-      return [c.hiddenSize, kv];
-    case 'o_proj':
-      return [q, c.hiddenSize];
-    case 'gate_proj':
-    case 'up_proj':
-      return [c.hiddenSize, c.intermediateSize];
-    case 'down_proj':
-      return [c.intermediateSize, c.hiddenSize];
-  }
-}
-
-function hasBias(c: ModelConfig, proj: Projection): boolean {
-  return proj === 'o_proj' ? c.oBias : ['q_proj', 'k_proj', 'v_proj'].includes(proj) && c.qkvBias;
-}
-
-/** Every weight name and HF shape the config implies. */
-export function expectedWeights(c: ModelConfig): Map<string, number[]> {
-  const m = new Map<string, number[]>();
-  m.set('model.embed_tokens.weight', [c.vocabSize, c.hiddenSize]);
-  for (let i = 0; i < c.numLayers; i++) {
-    m.set(`model.layers.${i}.input_layernorm.weight`, [c.hiddenSize]);
-    m.set(`model.layers.${i}.post_attention_layernorm.weight`, [c.hiddenSize]);
-    for (const p of PROJECTIONS) {
-      const [inp, out] = projectionShape(c, p);
-      m.set(`${moduleName(i, p)}.weight`, [out, inp]);
-      if (hasBias(c, p)) m.set(`${moduleName(i, p)}.bias`, [out]);
-    }
-  }
-  m.set('model.norm.weight', [c.hiddenSize]);
-  if (!c.tieWordEmbeddings) m.set('lm_head.weight', [c.vocabSize, c.hiddenSize]);
-  return m;
-}
+import { KVCache, Layer, Linear, LoraAdapter, Model, Quant } from './types';
 
 function rotateHalfMatrix(d: number): Float32Array {
   // rotate_half(x) = cat(-x[d/2:], x[:d/2]) = x R
@@ -113,12 +67,12 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
     const name = moduleName(i, p);
     if (quant === 'nf4') {
       const w = get(`${name}.weight`);
-      return { name, nf4: uploadNf4(quantizeNf4(w.data, w.shape as [number, number])), bias: hasBias(c, p) ? vec(`${name}.bias`) : undefined };
+      return { name, nf4: uploadNf4(quantizeNf4(w.data, w.shape as [number, number])), bias: projectionHasBias(c, p) ? vec(`${name}.bias`) : undefined };
     }
     return tf.tidy(() => ({
       name,
       wt: tf.transpose(mat(`${name}.weight`)),
-      bias: hasBias(c, p) ? vec(`${name}.bias`) : undefined,
+      bias: projectionHasBias(c, p) ? vec(`${name}.bias`) : undefined,
     }));
   };
   const layers: Layer[] = [];

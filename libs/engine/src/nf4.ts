@@ -17,9 +17,9 @@
  * exact on backends that compute int32 division in float32 (wasm): see `unpack`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { NF4_BLOCKSIZE, NF4_NESTED_BLOCKSIZE } from '@retort/contracts';
 
-export const NF4_BLOCKSIZE = 64;
-export const NF4_NESTED_BLOCKSIZE = 256;
+export { NF4_BLOCKSIZE, NF4_NESTED_BLOCKSIZE };
 
 /** bitsandbytes `get_4bit_type('nf4')`. */
 export const NF4_VALUES = Float32Array.from([

@@ -6,9 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { ALL_LINEAR, moduleName, projectionShape, targetProjections } from '@retort/contracts';
 import { readJson, writeCheckpoint, WriteCheckpointOptions } from './checkpoint';
-import { loraScale, targetProjections } from './lora';
-import { linearWeightHost, moduleName, modelTensors, projectionShape } from './model';
+import { loraScale } from './lora';
+import { linearWeightHost, modelTensors } from './model';
 import { HostTensor, readSafetensors, writeSafetensors } from './safetensors';
 import { LoraAdapter, LoraConfig, LoraModule, Model } from './types';
 
@@ -72,7 +73,7 @@ export function loadAdapter(dir: string, model: Model): LoraAdapter {
     if (raw[f] && Object.keys(raw[f] as object).length) fail(`${f} is not supported`);
   }
   let targets = raw.target_modules as string[] | string;
-  if (typeof targets === 'string') targets = targets === 'all-linear' ? ['all-linear'] : fail(`target_modules regex ${JSON.stringify(targets)} is not supported`);
+  if (typeof targets === 'string') targets = targets === ALL_LINEAR ? [ALL_LINEAR] : fail(`target_modules regex ${JSON.stringify(targets)} is not supported`);
   const config: LoraConfig = {
     r: raw.r as number,
     alpha: (raw.lora_alpha as number) ?? 8,

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { Projection } from '@retort/contracts';
 import type { ModelConfig } from './config';
 import type { Nf4Weight } from './nf4';
 
@@ -17,9 +18,6 @@ export interface Linear {
 
 /** How the frozen linear weights of a model are stored: float32, or NF4 (QLoRA). */
 export type Quant = 'none' | 'nf4';
-
-export const PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
-export type Projection = (typeof PROJECTIONS)[number];
 
 export interface Layer {
   inputNorm: tf.Tensor1D; // [hidden]

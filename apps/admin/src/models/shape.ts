@@ -1,3 +1,5 @@
+import { kvHeads } from '@retort/contracts';
+
 /** "2 layers · hidden 32 · 2 heads (1 kv) · vocab 512" from a Hugging Face config.json. */
 export function modelShape(config: Record<string, any> | null | undefined): string {
   if (!config) return '';
@@ -5,8 +7,8 @@ export function modelShape(config: Record<string, any> | null | undefined): stri
   if (config.num_hidden_layers) parts.push(`${config.num_hidden_layers} layer${config.num_hidden_layers === 1 ? '' : 's'}`);
   if (config.hidden_size) parts.push(`hidden ${config.hidden_size}`);
   if (config.num_attention_heads) {
-    const kv = config.num_key_value_heads && config.num_key_value_heads !== config.num_attention_heads ? ` (${config.num_key_value_heads} kv)` : '';
-    parts.push(`${config.num_attention_heads} heads${kv}`);
+    const kv = kvHeads(config);
+    parts.push(`${config.num_attention_heads} heads${kv !== config.num_attention_heads ? ` (${kv} kv)` : ''}`);
   }
   if (config.vocab_size) parts.push(`vocab ${config.vocab_size.toLocaleString()}`);
   return parts.join(' · ');

@@ -2,14 +2,13 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSource, In } from 'typeorm';
+import { FAMILIES, familyOfConfig } from '@retort/contracts';
 import type { RegisterModelDto } from '@retort/contracts';
 import { BaseModel } from '@retort/db';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token.service';
 import { filterIds, type ListQuery } from '../common/list-query';
 import { ProblemException } from '../common/problem';
-
-const FAMILIES: Record<string, string> = { llama: 'llama', LlamaForCausalLM: 'llama', qwen2: 'qwen2', Qwen2ForCausalLM: 'qwen2' };
 
 @Injectable()
 export class ModelsService {
@@ -34,8 +33,8 @@ export class ModelsService {
     } catch (err) {
       throw field(`config.json is not valid JSON (${(err as Error).message})`);
     }
-    const family = FAMILIES[config.model_type] ?? FAMILIES[config.architectures?.[0]];
-    if (!family) throw field(`model_type "${config.model_type}" is not supported (llama, qwen2)`);
+    const family = familyOfConfig(config);
+    if (!family) throw field(`model_type "${config.model_type}" is not supported (${FAMILIES.join(', ')})`);
     const repo = this.ds.getRepository(BaseModel);
     if (await repo.findOneBy({ name: dto.name })) throw new ProblemException(409, 'conflict', `a model named "${dto.name}" already exists`);
     const model = await repo.save(repo.create({ name: dto.name, path: dir, family, config, hasTokenizer: fs.existsSync(path.join(dir, 'tokenizer.json')) }));

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { Command, Option } from 'commander';
+import { ALL_LINEAR, FAMILIES, isFamily } from '@retort/contracts';
 import { formatBytes, initBackend, initModel, safeDtypeOf, lastLogits, loadAdapter, loadModel, MemoryPlan, planMemory } from '@retort/engine';
 
 function parseIntList(s: string): number[] {
@@ -14,14 +15,14 @@ export function registerModelCommand(program: Command): void {
   model
     .command('init')
     .description('write a random model in Hugging Face layout (weights, byte-level BPE tokenizer, chat template)')
-    .requiredOption('--family <family>', 'llama | qwen2')
+    .requiredOption('--family <family>', FAMILIES.join(' | '))
     .requiredOption('--config <file>', 'JSON with config.json fields (hidden_size, num_hidden_layers, ...)')
     .requiredOption('--out <dir>', 'output directory')
     .option('--seed <n>', 'random seed', '0')
     .addOption(new Option('--dtype <dtype>', "stored dtype (default: the config's torch_dtype, else float32)").choices(['float32', 'bfloat16', 'float16']))
     .option('--max-shard-size <bytes>', 'largest safetensors shard, in bytes (default 5e9, as transformers)')
     .action((opts: { family: string; config: string; out: string; seed: string; dtype?: string; maxShardSize?: string }, cmd: Command) => {
-      if (opts.family !== 'llama' && opts.family !== 'qwen2') throw new Error(`--family: "${opts.family}" is not llama or qwen2`);
+      if (!isFamily(opts.family)) throw new Error(`--family: "${opts.family}" is not ${FAMILIES.join(' or ')}`);
       let config: Record<string, unknown>;
       try {
         config = JSON.parse(fs.readFileSync(opts.config, 'utf8'));
@@ -63,7 +64,7 @@ export function registerModelCommand(program: Command): void {
     .requiredOption('--seq <n>', 'tokens per sequence', positiveInt('--seq'))
     .requiredOption('--batch <n>', 'sequences per micro-batch', positiveInt('--batch'))
     .option('--rank <r>', 'LoRA rank', positiveInt('--rank'), 8)
-    .option('--target-modules <list>', 'comma-separated projections or all-linear', 'all-linear')
+    .option('--target-modules <list>', `comma-separated projections or ${ALL_LINEAR}`, ALL_LINEAR)
     .addOption(new Option('--backend <b>', 'the tfjs backend of the worker').choices(['node-gpu', 'node', 'wasm', 'cpu']).default('node-gpu'))
     .addOption(new Option('--task <t>', 'one training step, or generation with a KV cache').choices(['train', 'generate']).default('train'))
     .option('--gradient-checkpointing', 'training that recomputes each layer in the backward pass', false)

@@ -17,15 +17,20 @@
  * each op saves) and were checked against tf.profile on 240 random tiny models (step peak within
  * -6%..+12%); the gradient coefficients are measured. No tfjs import here: the API uses this module.
  */
+import { BF16_BYTES, BNB_NF4_BYTES_PER_PARAM, F32_BYTES as F32, nf4WeightBytes } from './bytes';
+import { readModelDims, type ModelDims } from './dims';
+import { PROJECTIONS, projectionShape } from './projections';
+import { ALL_LINEAR, targetProjections } from './targets';
+import { parameterCounts } from './weights';
 import { DISTILL_CONFIGS, isNamedSize } from './sizes';
 import type { MemoryPlan, ModelConfigLike, PlanBackend, PlanInput, PoolFit, WorkerPool } from './types';
 
-const F32 = 4;
-const PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
 /** 32-bit WebAssembly addresses at most 4 GiB, whatever the host has. */
 export const WASM_MAX_BYTES = 4 * 1024 ** 3;
 
+/** The model's shape in the short names of the formulas below. */
 interface Dims {
+  spec: ModelDims;
   family: string;
   V: number;
   D: number;
@@ -47,59 +52,24 @@ function positive(v: unknown, field: string, source: string): number {
 }
 
 function dimsOf(c: ModelConfigLike, source: string): Dims {
-  const D = positive(c.hidden_size, 'hidden_size', source);
-  const H = positive(c.num_attention_heads, 'num_attention_heads', source);
-  const KV = positive(c.num_key_value_heads ?? H, 'num_key_value_heads', source);
-  const d = positive(c.head_dim ?? D / H, 'head_dim', source);
   const family = String(c.model_type ?? 'llama');
-  if (H % KV !== 0) throw new Error(`${source}: num_attention_heads ${H} is not a multiple of num_key_value_heads ${KV}`);
+  const spec = readModelDims(c, family, source, (key, fallback) => positive(c[key] ?? fallback, key, source));
   return {
+    spec,
     family,
-    V: positive(c.vocab_size, 'vocab_size', source),
-    D,
-    I: positive(c.intermediate_size, 'intermediate_size', source),
-    L: positive(c.num_hidden_layers, 'num_hidden_layers', source),
-    H,
-    KV,
-    d,
-    Q: H * d,
-    Kv: KV * d,
-    tied: c.tie_word_embeddings === true,
-    qkvBias: family === 'qwen2' || c.attention_bias === true,
-    oBias: family !== 'qwen2' && c.attention_bias === true,
+    V: spec.vocabSize,
+    D: spec.hiddenSize,
+    I: spec.intermediateSize,
+    L: spec.numLayers,
+    H: spec.numHeads,
+    KV: spec.numKvHeads,
+    d: spec.headDim,
+    Q: spec.numHeads * spec.headDim,
+    Kv: spec.numKvHeads * spec.headDim,
+    tied: spec.tieWordEmbeddings,
+    qkvBias: spec.qkvBias,
+    oBias: spec.oBias,
   };
-}
-
-/** [in, out] of a projection. */
-function shapeOf(m: Dims, p: (typeof PROJECTIONS)[number]): [number, number] {
-  switch (p) {
-    case 'q_proj':
-      return [m.D, m.Q];
-    case 'k_proj':
-    case 'v_proj':
-      return [m.D, m.Kv];
-    case 'o_proj':
-      return [m.Q, m.D];
-    case 'gate_proj':
-    case 'up_proj':
-      return [m.D, m.I];
-    case 'down_proj':
-      return [m.I, m.D];
-  }
-}
-
-/** Bytes of one NF4 weight of n elements as the engine holds it (nf4.ts: nf4Bytes). */
-export function nf4WeightBytes(n: number): number {
-  const blocks = Math.ceil(n / 64);
-  return F32 * (Math.ceil(n / 8) + Math.ceil(blocks / 4) + Math.ceil(blocks / 256)) + F32;
-}
-
-function resolveTargets(targets: string[] | undefined): (typeof PROJECTIONS)[number][] {
-  if (!targets || targets.includes('all-linear')) return [...PROJECTIONS];
-  for (const t of targets) {
-    if (!(PROJECTIONS as readonly string[]).includes(t)) throw new Error(`targets: "${t}" is not a projection (${PROJECTIONS.join(', ')}, all-linear)`);
-  }
-  return PROJECTIONS.filter((p) => targets.includes(p));
 }
 
 export function resolveConfig(input: Pick<PlanInput, 'config' | 'size'>): { config: ModelConfigLike; name?: string } {
@@ -114,16 +84,7 @@ export function resolveConfig(input: Pick<PlanInput, 'config' | 'size'>): { conf
 
 /** Parameter counts a config implies: all, the seven projections per layer. */
 export function countParams(config: ModelConfigLike): { base: number; linear: number } {
-  const m = dimsOf(config, 'config');
-  let linear = 0;
-  for (const p of PROJECTIONS) {
-    const [i, o] = shapeOf(m, p);
-    linear += i * o;
-  }
-  linear *= m.L;
-  const biases = m.L * ((m.qkvBias ? m.Q + 2 * m.Kv : 0) + (m.oBias ? m.D : 0));
-  const norms = (2 * m.L + 1) * m.D;
-  return { base: linear + biases + norms + m.V * m.D * (m.tied ? 1 : 2), linear };
+  return parameterCounts(dimsOf(config, 'config').spec);
 }
 
 /** Estimates the memory of a LoRA or QLoRA job in this engine. */
@@ -138,7 +99,7 @@ export function planMemory(input: PlanInput): MemoryPlan {
   const T = positive(input.seq, 'seq', 'plan');
   const B = positive(input.batch, 'batch', 'plan');
   positive(r, 'rank', 'plan');
-  const targets = resolveTargets(input.targets);
+  const targets = targetProjections(input.targets ?? [ALL_LINEAR]);
   const { V, D, I, L, H, Q, Kv, d } = m;
   const N = B * T;
   const notes: string[] = [];
@@ -149,7 +110,7 @@ export function planMemory(input: PlanInput): MemoryPlan {
   let linearBytes = 0;
   let largest = 0;
   for (const p of PROJECTIONS) {
-    const [i, o] = shapeOf(m, p);
+    const [i, o] = projectionShape(m.spec, p);
     linearBytes += L * (method === 'qlora' ? nf4WeightBytes(i * o) : F32 * i * o);
     largest = Math.max(largest, i * o);
   }
@@ -157,7 +118,7 @@ export function planMemory(input: PlanInput): MemoryPlan {
   const weights = linearBytes + F32 * (nonLinear + 2 * d * d) + (method === 'qlora' ? F32 * (16 + 256) : 0);
   let loraParams = 0;
   for (const p of targets) {
-    const [i, o] = shapeOf(m, p);
+    const [i, o] = projectionShape(m.spec, p);
     loraParams += L * r * (i + o);
   }
   const lora = F32 * loraParams;
@@ -165,7 +126,7 @@ export function planMemory(input: PlanInput): MemoryPlan {
   // --- one step (floats) ----------------------------------------------------------------------
   const bias = m.qkvBias ? N * (Q + 2 * Kv) + Q + 2 * Kv : 0;
   let loraSaved = 0; // each LoRA layer saves its input (no dropout) and x A
-  for (const p of targets) loraSaved += N * shapeOf(m, p)[0] + N * r;
+  for (const p of targets) loraSaved += N * projectionShape(m.spec, p)[0] + N * r;
   const attnScores = B * H * T * T;
   // Saved for backward: norms 2x(4ND), residual adds 2x(2ND), q and k 8 tensors each (projection,
   // RoPE, head-major copy), v 2, attention q/k/v + probabilities, o 2, SwiGLU 5, biases; then the
@@ -254,7 +215,7 @@ function g(m: Dims): number {
 /** The same job in a typical PyTorch + PEFT (+ bitsandbytes) setup; an estimate for comparison. */
 function pytorchReference(m: Dims, params: { base: number; linear: number }, method: string, task: string, N: number, B: number, T: number, loraParams: number, H: number): MemoryPlan['pytorchReference'] {
   const nonLinear = params.base - params.linear;
-  const weights = method === 'qlora' ? params.linear * (0.5 + 1 / 64 + 4 / 16384) + 2 * nonLinear : 2 * params.base;
+  const weights = method === 'qlora' ? params.linear * BNB_NF4_BYTES_PER_PARAM + BF16_BYTES * nonLinear : BF16_BYTES * params.base;
   const loraAndOptimizer = task === 'train' ? loraParams * (4 + 4 + 8) : loraParams * 2;
   // Training: bf16 checkpoints of each layer's input, one layer recomputed (34 N D bytes + 5 B H T^2,
   // Korthikanti et al. 2022), logits in bf16 plus their float32 upcast and gradient.

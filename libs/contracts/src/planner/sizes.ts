@@ -4,13 +4,14 @@
  * Qwen2.5, 8B Llama-3.1-8B and 70B Llama-3.3-70B-Instruct. Parameter counts they imply (planner
  * test): 1.777B, 7.616B, 8.030B, 14.770B, 32.764B, 70.554B.
  */
+import { FAMILY_TRAITS } from './families';
 import type { ModelConfigLike } from './types';
 
 export const NAMED_SIZES = ['1.5b', '7b', '8b', '14b', '32b', '70b'] as const;
 export type NamedSize = (typeof NAMED_SIZES)[number];
 
-const qwen2 = { model_type: 'qwen2', architectures: ['Qwen2ForCausalLM'], tie_word_embeddings: false };
-const llama = { model_type: 'llama', architectures: ['LlamaForCausalLM'], tie_word_embeddings: false, attention_bias: false };
+const qwen2 = { model_type: 'qwen2', architectures: [FAMILY_TRAITS.qwen2.architecture], tie_word_embeddings: false };
+const llama = { model_type: 'llama', architectures: [FAMILY_TRAITS.llama.architecture], tie_word_embeddings: false, attention_bias: false };
 
 export const DISTILL_CONFIGS: Record<NamedSize, ModelConfigLike & { name: string }> = {
   '1.5b': { ...qwen2, name: 'DeepSeek-R1-Distill-Qwen-1.5B', hidden_size: 1536, intermediate_size: 8960, num_hidden_layers: 28, num_attention_heads: 12, num_key_value_heads: 2, vocab_size: 151936 },

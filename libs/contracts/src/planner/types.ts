@@ -1,6 +1,6 @@
 /** Types of the memory planner (no tfjs: importable by the API). */
 
-/** The config.json fields the planner reads (Hugging Face names). */
+/** The config.json fields the model spec and the planner read (Hugging Face names). */
 export interface ModelConfigLike {
   model_type?: string;
   architectures?: string[];
