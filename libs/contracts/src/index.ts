@@ -11,3 +11,4 @@ export * from './planner';
 export * from './workers';
 export * from './schedules';
 export * from './server-error';
+export * from './responses';
