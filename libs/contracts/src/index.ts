@@ -13,3 +13,4 @@ export * from './planner';
 export * from './workers';
 export * from './schedules';
 export * from './server-error';
+export * from './responses';

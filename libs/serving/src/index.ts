@@ -43,3 +43,4 @@ export {
   type ScoreRule,
 } from './gate';
 export { toServerPath, type PathMapping } from './paths';
+export { servingClientFor, type EndpointKind } from './targets';

@@ -1,12 +1,23 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, ParseIntPipe, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, ParseIntPipe, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Needs } from '../auth/roles.decorator';
 import { parseListQuery, sendPage } from '../common/list-query';
 import { ProblemException } from '../common/problem';
-import { PromoteSchema, RollbackSchema } from '@retort/contracts';
+import {
+  AdapterComparisonResponseSchema,
+  AdapterDetailResponseSchema,
+  AdapterResponseSchema,
+  AdapterVersionResponseSchema,
+  PromoteSchema,
+  RollbackSchema,
+  StageChangeResponseSchema,
+  type PromoteDto,
+  type RollbackDto,
+} from '@retort/contracts';
 import type { AuthedRequest } from '../auth/auth.guard';
-import { parseBody } from '../common/zod-body';
+import { ZodBody } from '../common/zod-body';
+import { ApiZodList, ApiZodResponse } from '../common/zod-openapi';
 import { AdaptersService } from './adapters.service';
 import { PromotionService } from './promotion.service';
 
@@ -21,6 +32,7 @@ export class AdaptersController {
 
   @Get()
   @Needs('viewer')
+  @ApiZodList(AdapterResponseSchema)
   async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
     const q = parseListQuery(query, ['name', 'createdAt'], { field: 'name', order: 'ASC' });
     const [items, total] = await this.adapters.list(q);
@@ -30,6 +42,7 @@ export class AdaptersController {
   /** The adapter with its versions, stages, stage history and deployments. */
   @Get(':ref')
   @Needs('viewer')
+  @ApiZodResponse(200, AdapterDetailResponseSchema)
   show(@Param('ref') ref: string) {
     return this.adapters.show(ref);
   }
@@ -37,6 +50,7 @@ export class AdaptersController {
   /** ?a=1&b=2: the two versions' metrics side by side. */
   @Get(':ref/compare')
   @Needs('viewer')
+  @ApiZodResponse(200, AdapterComparisonResponseSchema)
   compare(@Param('ref') ref: string, @Query('a') a: string, @Query('b') b: string) {
     if (!/^\d+$/.test(a ?? '') || !/^\d+$/.test(b ?? '')) throw new ProblemException(400, 'validation', 'give two version numbers as ?a=1&b=2', { errors: [{ path: 'a', message: 'version number' }] });
     return this.adapters.compare(ref, Number(a), Number(b));
@@ -44,6 +58,7 @@ export class AdaptersController {
 
   @Get(':ref/versions/:version')
   @Needs('viewer')
+  @ApiZodResponse(200, AdapterVersionResponseSchema)
   version(@Param('ref') ref: string, @Param('version', ParseIntPipe) version: number) {
     return this.adapters.version(ref, version);
   }
@@ -62,15 +77,17 @@ export class AdaptersController {
   @Post(':ref/promote')
   @HttpCode(200)
   @Needs('admin')
-  promote(@Param('ref') ref: string, @Body() body: unknown, @Req() req: AuthedRequest) {
-    return this.promotion.promote(ref, parseBody(PromoteSchema, body), req.principal);
+  @ApiZodResponse(200, StageChangeResponseSchema)
+  promote(@Param('ref') ref: string, @ZodBody(PromoteSchema) dto: PromoteDto, @Req() req: AuthedRequest) {
+    return this.promotion.promote(ref, dto, req.principal);
   }
 
   /** {stage}: back to the version the stage served before its last change. */
   @Post(':ref/rollback')
   @HttpCode(200)
   @Needs('admin')
-  rollback(@Param('ref') ref: string, @Body() body: unknown, @Req() req: AuthedRequest) {
-    return this.promotion.rollback(ref, parseBody(RollbackSchema, body), req.principal);
+  @ApiZodResponse(200, StageChangeResponseSchema)
+  rollback(@Param('ref') ref: string, @ZodBody(RollbackSchema) dto: RollbackDto, @Req() req: AuthedRequest) {
+    return this.promotion.rollback(ref, dto, req.principal);
   }
 }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { DataSource, In } from 'typeorm';
 import type { PromoteDto, RetortConfig, RollbackDto } from '@retort/contracts';
 import { Adapter, AdapterStage, AdapterVersion, Deployment, Endpoint, SecretBox, StageHistory, type Stage } from '@retort/db';
-import { createServingClient, promoteAdapter, rollbackAdapter, toServerPath, type AdapterVersionRef, type PromotionResult } from '@retort/serving';
+import { promoteAdapter, rollbackAdapter, servingClientFor, toServerPath, type AdapterVersionRef, type PromotionResult } from '@retort/serving';
 import type { ArtifactStore } from '@retort/storage';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token.service';
@@ -56,7 +56,7 @@ export class PromotionService {
     for (const e of endpoints) {
       const deployment = await this.ds.getRepository(Deployment).save(this.ds.getRepository(Deployment).create({ versionId: target.id, endpointId: e.id, stage, servedAs: alias, status: 'loading', error: null, log: [] }));
       try {
-        const client = createServingClient({ baseUrl: e.baseUrl, apiKey: await this.apiKey(e), timeoutMs: e.timeoutMs });
+        const client = servingClientFor(e.kind, { baseUrl: e.baseUrl, apiKey: await this.apiKey(e), timeoutMs: e.timeoutMs });
         const request = { alias, version: await this.materialise(adapter, target), previous: previous ? await this.materialise(adapter, previous) : undefined };
         const options = { smoke: { prompt: 'Hello', maxTokens: 4 } };
         const result = action === 'promote' ? await promoteAdapter(client, request, options) : await rollbackAdapter(client, { alias, to: request.version, from: request.previous }, options);

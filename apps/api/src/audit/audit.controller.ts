@@ -2,9 +2,11 @@ import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
+import { AuditEntryResponseSchema } from '@retort/contracts';
 import { AuditLog } from '@retort/db';
 import { Needs } from '../auth/roles.decorator';
 import { parseListQuery, sendPage } from '../common/list-query';
+import { ApiZodList } from '../common/zod-openapi';
 
 @ApiTags('audit')
 @Controller('api/v1/audit')
@@ -13,6 +15,7 @@ export class AuditController {
 
   @Get()
   @Needs('viewer')
+  @ApiZodList(AuditEntryResponseSchema)
   async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
     const q = parseListQuery(query, ['id', 'at', 'actor', 'action'], { field: 'id', order: 'DESC' });
     const where: Record<string, unknown> = {};

@@ -1,12 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource, In } from 'typeorm';
-import { CreateTokenSchema } from '@retort/contracts';
+import { CreatedTokenResponseSchema, CreateTokenSchema, PrincipalResponseSchema, TokenResponseSchema, type CreateTokenDto } from '@retort/contracts';
 import { ApiToken } from '@retort/db';
 import { AuditService } from '../audit/audit.service';
 import { filterIds, parseListQuery, sendPage } from '../common/list-query';
-import { parseBody } from '../common/zod-body';
+import { ZodBody } from '../common/zod-body';
+import { ApiZodList, ApiZodResponse } from '../common/zod-openapi';
 import type { AuthedRequest } from './auth.guard';
 import { Needs } from './roles.decorator';
 import { TokenService } from './token.service';
@@ -23,12 +24,14 @@ export class TokensController {
   /** Who the caller is; the admin console's login checks a token with it. */
   @Get('me')
   @Needs('viewer')
+  @ApiZodResponse(200, PrincipalResponseSchema)
   me(@Req() req: AuthedRequest) {
     return { name: req.principal.name, role: req.principal.role };
   }
 
   @Get('tokens')
   @Needs('admin')
+  @ApiZodList(TokenResponseSchema)
   async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
     const q = parseListQuery(query, ['name', 'role', 'createdAt', 'lastUsedAt'], { field: 'createdAt', order: 'DESC' });
     const where = Array.isArray(q.filter.id) ? { id: In(filterIds(q)) } : {};
@@ -39,8 +42,8 @@ export class TokensController {
   /** The token itself is in this answer only; the database keeps its sha256. */
   @Post('tokens')
   @Needs('admin')
-  async create(@Body() body: unknown, @Req() req: AuthedRequest) {
-    const dto = parseBody(CreateTokenSchema, body);
+  @ApiZodResponse(201, CreatedTokenResponseSchema)
+  async create(@ZodBody(CreateTokenSchema) dto: CreateTokenDto, @Req() req: AuthedRequest) {
     const { token, row } = await this.tokens.create(dto.name, dto.role);
     await this.audit.record(req.principal, 'token.create', { type: 'api_token', id: row.id }, { name: row.name, role: row.role });
     return { ...row, token };
@@ -49,6 +52,7 @@ export class TokensController {
   @Delete('tokens/:id')
   @HttpCode(200)
   @Needs('admin')
+  @ApiZodResponse(200, TokenResponseSchema)
   async revoke(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: AuthedRequest) {
     const repo = this.ds.getRepository(ApiToken);
     const row = await repo.findOneBy({ id });

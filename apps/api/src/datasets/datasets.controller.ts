@@ -1,11 +1,22 @@
-import { Body, Controller, Get, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CommitCurationSchema, CreateDatasetSchema, UploadQuerySchema, type RetortConfig } from '@retort/contracts';
+import {
+  CommitCurationSchema,
+  CreateDatasetSchema,
+  DatasetDetailResponseSchema,
+  DatasetResponseSchema,
+  DatasetSummaryResponseSchema,
+  DatasetVersionResponseSchema,
+  UploadQuerySchema,
+  type CreateDatasetDto,
+  type RetortConfig,
+} from '@retort/contracts';
 import type { AuthedRequest } from '../auth/auth.guard';
 import { Needs } from '../auth/roles.decorator';
 import { parseListQuery, sendPage } from '../common/list-query';
-import { parseBody, parseQuery } from '../common/zod-body';
+import { parseBody, parseQuery, ZodBody } from '../common/zod-body';
+import { ApiZodList, ApiZodResponse, openApiSchema } from '../common/zod-openapi';
 import { CurationService } from '../records/curation.service';
 import { ModelsService } from '../models/models.service';
 import { CONFIG } from '../infra/tokens';
@@ -24,6 +35,7 @@ export class DatasetsController {
 
   @Get('datasets')
   @Needs('viewer')
+  @ApiZodList(DatasetSummaryResponseSchema)
   async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
     const q = parseListQuery(query, ['name', 'createdAt', 'updatedAt'], { field: 'createdAt', order: 'DESC' });
     const [items, total] = await this.datasets.list(q);
@@ -32,12 +44,14 @@ export class DatasetsController {
 
   @Post('datasets')
   @Needs('operator')
-  create(@Body() body: unknown, @Req() req: AuthedRequest) {
-    return this.datasets.create(parseBody(CreateDatasetSchema, body), req.principal);
+  @ApiZodResponse(201, DatasetResponseSchema)
+  create(@ZodBody(CreateDatasetSchema) dto: CreateDatasetDto, @Req() req: AuthedRequest) {
+    return this.datasets.create(dto, req.principal);
   }
 
   @Get('datasets/:id')
   @Needs('viewer')
+  @ApiZodResponse(200, DatasetDetailResponseSchema)
   show(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.datasets.get(id);
   }
@@ -49,6 +63,17 @@ export class DatasetsController {
    */
   @Post('datasets/:id/versions')
   @Needs('operator')
+  @ApiOperation({
+    requestBody: {
+      required: true,
+      content: {
+        'application/x-ndjson': { schema: { type: 'string', description: 'the JSONL file' } },
+        'multipart/form-data': { schema: { type: 'object', description: 'one file, under any field name', properties: { file: { type: 'string', format: 'binary' } } } },
+        'application/json': { schema: openApiSchema(CommitCurationSchema, 'input') },
+      },
+    },
+  })
+  @ApiZodResponse(201, DatasetVersionResponseSchema)
   async createVersion(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: AuthedRequest, @Query() query: unknown) {
     if (req.is('application/json')) return this.curation.commit(id, parseBody(CommitCurationSchema, req.body), req.principal);
     const options = parseQuery(UploadQuerySchema, query);
@@ -60,6 +85,7 @@ export class DatasetsController {
 
   @Get('dataset-versions')
   @Needs('viewer')
+  @ApiZodList(DatasetVersionResponseSchema)
   async listVersions(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
     const q = parseListQuery(query, ['version', 'createdAt', 'status'], { field: 'createdAt', order: 'DESC' });
     const [items, total] = await this.datasets.listVersions(q);
@@ -68,6 +94,7 @@ export class DatasetsController {
 
   @Get('dataset-versions/:id')
   @Needs('viewer')
+  @ApiZodResponse(200, DatasetVersionResponseSchema)
   showVersion(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.datasets.getVersion(id);
   }

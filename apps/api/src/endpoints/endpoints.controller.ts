@@ -1,11 +1,19 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CreateEndpointSchema, UpdateEndpointSchema } from '@retort/contracts';
+import {
+  ConnectionTestResponseSchema,
+  CreateEndpointSchema,
+  EndpointResponseSchema,
+  UpdateEndpointSchema,
+  type CreateEndpointDto,
+  type UpdateEndpointDto,
+} from '@retort/contracts';
 import type { AuthedRequest } from '../auth/auth.guard';
 import { Needs } from '../auth/roles.decorator';
 import { parseListQuery, sendPage } from '../common/list-query';
-import { parseBody } from '../common/zod-body';
+import { ZodBody } from '../common/zod-body';
+import { ApiZodList, ApiZodResponse } from '../common/zod-openapi';
 import { EndpointsService } from './endpoints.service';
 
 /** Teachers and serving targets. Admins manage them; the API key is write-only. */
@@ -16,6 +24,7 @@ export class EndpointsController {
 
   @Get()
   @Needs('viewer')
+  @ApiZodList(EndpointResponseSchema)
   async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
     const q = parseListQuery(query, ['name', 'createdAt', 'purpose'], { field: 'name', order: 'ASC' });
     const [items, total] = await this.endpoints.list(q);
@@ -24,12 +33,14 @@ export class EndpointsController {
 
   @Post()
   @Needs('admin')
-  create(@Body() body: unknown, @Req() req: AuthedRequest) {
-    return this.endpoints.create(parseBody(CreateEndpointSchema, body), req.principal);
+  @ApiZodResponse(201, EndpointResponseSchema)
+  create(@ZodBody(CreateEndpointSchema) dto: CreateEndpointDto, @Req() req: AuthedRequest) {
+    return this.endpoints.create(dto, req.principal);
   }
 
   @Get(':id')
   @Needs('viewer')
+  @ApiZodResponse(200, EndpointResponseSchema)
   show(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.endpoints.get(id);
   }
@@ -37,14 +48,16 @@ export class EndpointsController {
   /** Any field; `apiKey: null` removes the key. */
   @Patch(':id')
   @Needs('admin')
-  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown, @Req() req: AuthedRequest) {
-    return this.endpoints.update(id, parseBody(UpdateEndpointSchema, body), req.principal);
+  @ApiZodResponse(200, EndpointResponseSchema)
+  update(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(UpdateEndpointSchema) dto: UpdateEndpointDto, @Req() req: AuthedRequest) {
+    return this.endpoints.update(id, dto, req.principal);
   }
 
   /** "Test connection": {ok, models?, modelListed?, latencyMs, error?}. */
   @Post(':id/test')
   @HttpCode(200)
   @Needs('operator')
+  @ApiZodResponse(200, ConnectionTestResponseSchema)
   test(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: AuthedRequest) {
     return this.endpoints.testConnection(id, req.principal);
   }

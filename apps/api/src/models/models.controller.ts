@@ -1,11 +1,12 @@
-import { Body, Controller, Get, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { RegisterModelSchema } from '@retort/contracts';
+import { BaseModelResponseSchema, RegisterModelSchema, type RegisterModelDto } from '@retort/contracts';
 import type { AuthedRequest } from '../auth/auth.guard';
 import { Needs } from '../auth/roles.decorator';
 import { parseListQuery, sendPage } from '../common/list-query';
-import { parseBody } from '../common/zod-body';
+import { ZodBody } from '../common/zod-body';
+import { ApiZodList, ApiZodResponse } from '../common/zod-openapi';
 import { ModelsService } from './models.service';
 
 @ApiTags('models')
@@ -15,6 +16,7 @@ export class ModelsController {
 
   @Get()
   @Needs('viewer')
+  @ApiZodList(BaseModelResponseSchema)
   async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
     const q = parseListQuery(query, ['name', 'createdAt'], { field: 'name', order: 'ASC' });
     const [items, total] = await this.models.list(q);
@@ -24,12 +26,14 @@ export class ModelsController {
   /** {name, path}: a Hugging Face layout directory readable by the api and every worker. */
   @Post()
   @Needs('operator')
-  register(@Body() body: unknown, @Req() req: AuthedRequest) {
-    return this.models.register(parseBody(RegisterModelSchema, body), req.principal);
+  @ApiZodResponse(201, BaseModelResponseSchema)
+  register(@ZodBody(RegisterModelSchema) dto: RegisterModelDto, @Req() req: AuthedRequest) {
+    return this.models.register(dto, req.principal);
   }
 
   @Get(':id')
   @Needs('viewer')
+  @ApiZodResponse(200, BaseModelResponseSchema)
   show(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.models.get(id);
   }

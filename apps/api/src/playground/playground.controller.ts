@@ -1,9 +1,11 @@
-import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { PlaygroundChatResponseSchema } from '@retort/contracts';
 import { Needs } from '../auth/roles.decorator';
 import { ProblemException } from '../common/problem';
-import { parseBody } from '../common/zod-body';
+import { ZodBody } from '../common/zod-body';
+import { ApiZodResponse } from '../common/zod-openapi';
 import { EndpointsService } from '../endpoints/endpoints.service';
 
 const ChatSchema = z
@@ -27,8 +29,8 @@ export class PlaygroundController {
   @Post('chat')
   @HttpCode(200)
   @Needs('viewer')
-  async chat(@Body() body: unknown) {
-    const dto = parseBody(ChatSchema, body);
+  @ApiZodResponse(200, PlaygroundChatResponseSchema)
+  async chat(@ZodBody(ChatSchema) dto: z.infer<typeof ChatSchema>) {
     const e = await this.endpoints.resolve(dto.endpoint);
     const key = await this.endpoints.apiKey(e.id);
     const started = Date.now();

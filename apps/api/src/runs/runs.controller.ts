@@ -1,11 +1,13 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CreateRunSchema } from '@retort/contracts';
+import { CheckpointResponseSchema, CreateRunSchema, RunEventResponseSchema, RunResponseSchema, type CreateRunDto } from '@retort/contracts';
+import { z } from 'zod';
 import type { AuthedRequest } from '../auth/auth.guard';
 import { Needs } from '../auth/roles.decorator';
 import { parseListQuery, sendPage } from '../common/list-query';
-import { parseBody } from '../common/zod-body';
+import { ZodBody } from '../common/zod-body';
+import { ApiZodList, ApiZodResponse } from '../common/zod-openapi';
 import { RunsService } from './runs.service';
 
 @ApiTags('runs')
@@ -17,12 +19,14 @@ export class RunsController {
   @Post()
   @HttpCode(202)
   @Needs('operator')
-  create(@Body() body: unknown, @Req() req: AuthedRequest) {
-    return this.runs.create(parseBody(CreateRunSchema, body), req.principal);
+  @ApiZodResponse(202, RunResponseSchema, 'the queued run (for a pipeline: the pipeline run)')
+  create(@ZodBody(CreateRunSchema) dto: CreateRunDto, @Req() req: AuthedRequest) {
+    return this.runs.create(dto, req.principal);
   }
 
   @Get()
   @Needs('viewer')
+  @ApiZodList(RunResponseSchema)
   async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
     const q = parseListQuery(query, ['createdAt', 'status', 'kind'], { field: 'createdAt', order: 'DESC' });
     const [items, total] = await this.runs.list(q);
@@ -31,6 +35,7 @@ export class RunsController {
 
   @Get(':id')
   @Needs('viewer')
+  @ApiZodResponse(200, RunResponseSchema)
   show(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.runs.get(id);
   }
@@ -38,6 +43,7 @@ export class RunsController {
   /** Events after ?after=<event id>, oldest first (the loss curve is the "metrics" events). */
   @Get(':id/events')
   @Needs('viewer')
+  @ApiZodResponse(200, z.array(RunEventResponseSchema))
   events(@Param('id', new ParseUUIDPipe()) id: string, @Query('after') after?: string) {
     return this.runs.events(id, /^\d+$/.test(after ?? '') ? after : '0');
   }
@@ -68,6 +74,7 @@ export class RunsController {
 
   @Get(':id/checkpoints')
   @Needs('viewer')
+  @ApiZodResponse(200, z.array(CheckpointResponseSchema))
   checkpoints(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.runs.checkpoints(id);
   }
@@ -75,6 +82,7 @@ export class RunsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @Needs('operator')
+  @ApiZodResponse(200, RunResponseSchema)
   cancel(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: AuthedRequest) {
     return this.runs.cancel(id, req.principal);
   }
@@ -82,6 +90,7 @@ export class RunsController {
   @Post(':id/retry')
   @HttpCode(200)
   @Needs('operator')
+  @ApiZodResponse(200, RunResponseSchema)
   retry(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: AuthedRequest) {
     return this.runs.retry(id, req.principal);
   }
