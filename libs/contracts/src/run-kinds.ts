@@ -159,3 +159,6 @@ export type RunProgressOf<K extends RunKind> = z.infer<(typeof RUN_KIND)[K]['pro
 export function parseRunConfig<K extends RunKind>(kind: K, config: unknown): RunConfigOf<K> {
   return RUN_KIND[kind].config.parse(config) as RunConfigOf<K>;
 }
+
+/** The kinds a run can be, in the order the console lists them. */
+export const RUN_KINDS = Object.keys(RUN_KIND) as [RunKind, ...RunKind[]];

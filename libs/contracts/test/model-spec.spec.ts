@@ -11,8 +11,8 @@ import {
   projectionShape,
   readModelDims,
   targetProjections,
-} from '@retort/contracts';
-import type { ModelDims } from '@retort/contracts';
+} from '../src';
+import type { ModelDims } from '../src';
 
 const read = (raw: Record<string, unknown>) => (key: string, fallback?: number) => (raw[key] ?? fallback) as number;
 const dimsOf = (raw: Record<string, unknown>) => readModelDims(raw, String(raw.model_type), 'config.json', read(raw));

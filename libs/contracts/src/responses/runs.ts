@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { RUN_KINDS, RUN_STATUSES } from '../runs';
+import { RUN_KINDS } from '../run-kinds';
+import { RUN_STATUSES } from '../runs';
 import { jsonObject, serialId, timestamp } from './fields';
 
 export const RunResponseSchema = z.strictObject({
