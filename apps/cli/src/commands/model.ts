@@ -50,7 +50,7 @@ export function registerModelCommand(program: Command): void {
       const bad = ids.find((i) => i >= m.config.vocabSize);
       if (bad !== undefined) throw new Error(`--tokens: id ${bad} is outside the vocabulary (${m.config.vocabSize})`);
       const lora = opts.adapter ? loadAdapter(opts.adapter, m) : undefined;
-      const logits = Array.from(lastLogits(m, [ids], { lora }).dataSync());
+      const logits = Array.from(await lastLogits(m, [ids], { lora }).data());
       process.stdout.write(JSON.stringify(logits) + '\n');
     });
 
