@@ -51,9 +51,9 @@ export async function engineFigures(): Promise<Figures> {
     const { timed, tokensPerSec: trainTokensPerSec } = await timeTraining(false);
     const trainCheckpointedTokensPerSec = (await timeTraining(true)).tokensPerSec;
     const prompt = Array.from({ length: PROMPT }, () => rng.int(BENCH_CONFIG.vocab_size));
-    generate(model, prompt, { maxNewTokens: 4 }); // warm-up
+    await generate(model, prompt, { maxNewTokens: 4 }); // warm-up
     const t0 = Date.now();
-    const out = generate(model, prompt, { maxNewTokens: GEN_TOKENS });
+    const out = await generate(model, prompt, { maxNewTokens: GEN_TOKENS });
     const genTokensPerSec = (out.ids.length * 1000) / (Date.now() - t0);
     const b = activeBackend()!;
     return { trainTokensPerSec, trainCheckpointedTokensPerSec, genTokensPerSec, detail: `${b.name} (${b.detail}); step ms ${timed.join(', ')}` };

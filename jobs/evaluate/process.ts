@@ -68,7 +68,7 @@ export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps
     await runs.event(run.id, 'info', 'message', { message: `evaluated ${label}` });
   };
 
-  subjects.push(scoreModel('base', 'base', model, undefined, tok, prompts, config.maxTokens, pattern));
+  subjects.push(await scoreModel('base', 'base', model, undefined, tok, prompts, config.maxTokens, pattern));
   await progress('base');
   for (const ref of config.adapters) {
     const av = await ds.getRepository(AdapterVersion).findOneByOrFail({ id: ref.adapterVersionId });
@@ -77,7 +77,7 @@ export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps
     try {
       const lora = loadAdapter(dir, model);
       const label = ref.label ?? `${adapter.name} v${av.version}`;
-      subjects.push({ ...scoreModel(label, 'adapter', model, lora, tok, prompts, config.maxTokens, pattern), adapterVersionId: av.id });
+      subjects.push({ ...(await scoreModel(label, 'adapter', model, lora, tok, prompts, config.maxTokens, pattern)), adapterVersionId: av.id });
       await progress(label);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -131,15 +131,16 @@ async function resolveInputs(ds: DataSource, runs: RunRepository, config: Evalua
   return { ...config, adapters };
 }
 
-function scoreModel(label: string, kind: 'base' | 'adapter', model: Model, lora: LoraAdapter | undefined, tok: ChatTokenizer, prompts: Prompt[], maxTokens: number, pattern?: RegExp): SubjectReport {
+async function scoreModel(label: string, kind: 'base' | 'adapter', model: Model, lora: LoraAdapter | undefined, tok: ChatTokenizer, prompts: Prompt[], maxTokens: number, pattern?: RegExp): Promise<SubjectReport> {
   const chat = (p: Prompt) => p.messages.map((m) => ({ ...m }));
   const examples = prompts.map((p) => tokenizeRecord({ messages: [...chat(p), { role: 'assistant', content: p.reference! }] }, tok));
-  const metrics = evaluate(model, lora, examples, tok.padTokenId ?? 0);
+  const metrics = await evaluate(model, lora, examples, tok.padTokenId ?? 0);
   const eos = [tok.eosTokenId, ...[model.config.eosTokenId ?? []].flat()].filter((x): x is number => x !== undefined);
-  const answers = prompts.map((p) => {
+  const answers: string[] = [];
+  for (const p of prompts) {
     const text = tok.hasChatTemplate ? tok.applyChatTemplate(chat(p), { addGenerationPrompt: true }) : p.messages.map((m) => m.content).join('\n');
-    return generate(model, tok.encode(text), { maxNewTokens: maxTokens, stopTokenIds: eos, lora, decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }) }).text ?? '';
-  });
+    answers.push((await generate(model, tok.encode(text), { maxNewTokens: maxTokens, stopTokenIds: eos, lora, decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }) })).text ?? '');
+  }
   return report(label, kind, prompts, answers, pattern, { loss: metrics.loss, perplexity: metrics.perplexity, tokenAccuracy: metrics.tokenAccuracy });
 }
 

@@ -126,12 +126,12 @@ export async function trainLora(modelDir: string, records: TrainRecord[], out: s
 }
 
 /** Base + adapter merged into plain weights, written in HF layout (F16 or F32) with the base's tokenizer files. */
-export function mergeToDir(baseDir: string, adapterDir: string, out: string, dtype: 'F16' | 'F32'): void {
+export async function mergeToDir(baseDir: string, adapterDir: string, out: string, dtype: 'F16' | 'F32'): Promise<void> {
   const model = loadModel(baseDir);
   const lora = loadAdapter(adapterDir, model);
-  const merged = mergeAdapter(model, lora);
+  const merged = await mergeAdapter(model, lora);
   fs.mkdirSync(out, { recursive: true });
-  writeCheckpoint(out, model.config.raw, modelToHost(merged), { dtype });
+  writeCheckpoint(out, model.config.raw, await modelToHost(merged), { dtype });
   for (const f of ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json']) {
     fs.copyFileSync(path.join(baseDir, f), path.join(out, f));
   }
@@ -146,9 +146,9 @@ export function mergeToDir(baseDir: string, adapterDir: string, out: string, dty
 }
 
 /** Rewrites a model directory's weights as F16 (or F32). */
-export function rewriteDtype(dir: string, dtype: 'F16' | 'F32'): void {
+export async function rewriteDtype(dir: string, dtype: 'F16' | 'F32'): Promise<void> {
   const model = loadModel(dir);
-  writeCheckpoint(dir, model.config.raw, modelToHost(model), { dtype });
+  writeCheckpoint(dir, model.config.raw, await modelToHost(model), { dtype });
   disposeModel(model);
 }
 
@@ -161,21 +161,25 @@ export interface Scores {
 }
 
 /** Greedy answers with the chat template, stopping at the end-of-turn token, as the product's evaluation does. */
-export function answer(model: Model, tok: ChatTokenizer, users: string[], opts: { maxTokens: number; lora?: LoraAdapter; temperature?: number; seed?: number }): string[] {
+export async function answer(model: Model, tok: ChatTokenizer, users: string[], opts: { maxTokens: number; lora?: LoraAdapter; temperature?: number; seed?: number }): Promise<string[]> {
   const eos = [tok.eosTokenId, ...[model.config.eosTokenId ?? []].flat()].filter((x): x is number => x !== undefined);
-  return users.map((u, i) => {
+  const out: string[] = [];
+  for (const [i, u] of users.entries()) {
     const text = tok.applyChatTemplate([{ role: 'user', content: u }], { addGenerationPrompt: true });
-    return (
-      generate(model, tok.encode(text), {
+    out.push(
+      (
+        await generate(model, tok.encode(text), {
         maxNewTokens: opts.maxTokens,
         stopTokenIds: eos,
         lora: opts.lora,
         temperature: opts.temperature ?? 0,
         seed: (opts.seed ?? 0) + i,
         decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }),
-      }).text ?? ''
+        })
+      ).text ?? '',
     );
-  });
+  }
+  return out;
 }
 
 export function score(answers: string[], refs: string[]): Omit<Scores, 'seconds'> {
@@ -195,12 +199,12 @@ export function score(answers: string[], refs: string[]): Omit<Scores, 'seconds'
 }
 
 /** Scores a model directory (optionally with an adapter) on records with references. */
-export function evaluateDir(modelDir: string, records: SupportRecord[], opts: { maxTokens: number; adapterDir?: string }): Scores & { samples: string[] } {
+export async function evaluateDir(modelDir: string, records: SupportRecord[], opts: { maxTokens: number; adapterDir?: string }): Promise<Scores & { samples: string[] }> {
   const started = Date.now();
   const model = loadModel(modelDir);
   const tok = ChatTokenizer.fromDir(modelDir);
   const lora = opts.adapterDir ? loadAdapter(opts.adapterDir, model) : undefined;
-  const answers = answer(model, tok, records.map(userText), { maxTokens: opts.maxTokens, lora });
+  const answers = await answer(model, tok, records.map(userText), { maxTokens: opts.maxTokens, lora });
   if (lora) disposeLora(lora);
   disposeModel(model);
   return { ...score(answers, records.map((r) => r.reference)), seconds: (Date.now() - started) / 1000, samples: answers.slice(0, 5) };

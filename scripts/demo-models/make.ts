@@ -90,13 +90,13 @@ async function main(): Promise<void> {
     const settings: TrainSettings = { ...TEACHER_TRAIN, steps: args.teacherSteps, seed: args.seed };
     const t = await trainLora(teacherBase, chatRecords(train.map((r) => ({ user: userText(r), answer: r.reference }))), path.join(work, 'teacher-adapter'), settings);
     log(`teacher LoRA: ${settings.steps} steps in ${t.seconds.toFixed(0)} s, final loss ${t.loss?.toFixed(4)}`);
-    mergeToDir(teacherBase, path.join(work, 'teacher-adapter'), teacherDir, 'F16');
+    await mergeToDir(teacherBase, path.join(work, 'teacher-adapter'), teacherDir, 'F16');
 
     let evalRecs = readRecords(path.join(data, 'eval.jsonl'));
     if (args.evalLimit) evalRecs = evalRecs.slice(0, args.evalLimit);
-    const teacher = evaluateDir(teacherDir, evalRecs, { maxTokens: EVAL_MAX_TOKENS });
+    const teacher = await evaluateDir(teacherDir, evalRecs, { maxTokens: EVAL_MAX_TOKENS });
     log(`demo-teacher on eval.jsonl: ${fmt(teacher)}`);
-    const student = evaluateDir(studentDir, evalRecs, { maxTokens: EVAL_MAX_TOKENS });
+    const student = await evaluateDir(studentDir, evalRecs, { maxTokens: EVAL_MAX_TOKENS });
     log(`demo-student on eval.jsonl: ${fmt(student)}`);
 
     const strip = ({ seconds: _s, samples: _x, ...rest }: typeof teacher) => rest;

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const genAnswers: string[] = [];
   for (let s = 0; s < a.samples; s++) {
     const users = prompts.map(userText);
-    const answers = answer(teacher, tok, users, { maxTokens: a.genMaxTokens, temperature: a.temperature, seed: a.seed * 100003 + s * 7919 });
+    const answers = await answer(teacher, tok, users, { maxTokens: a.genMaxTokens, temperature: a.temperature, seed: a.seed * 100003 + s * 7919 });
     answers.forEach((ans, i) => pairs.push({ user: users[i], answer: ans }));
     genAnswers.push(...answers);
   }
@@ -96,9 +96,9 @@ async function main(): Promise<void> {
 
     // 3. Before and after.
     t0 = Date.now();
-    const before = evaluateDir(studentDir, evalRecs, { maxTokens: a.evalMaxTokens });
+    const before = await evaluateDir(studentDir, evalRecs, { maxTokens: a.evalMaxTokens });
     log(`student before: ${fmt(before)}`);
-    const after = evaluateDir(studentDir, evalRecs, { maxTokens: a.evalMaxTokens, adapterDir });
+    const after = await evaluateDir(studentDir, evalRecs, { maxTokens: a.evalMaxTokens, adapterDir });
     log(`student after:  ${fmt(after)}`);
     log(`samples after: ${JSON.stringify(after.samples)}`);
     const result = {

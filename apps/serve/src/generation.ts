@@ -73,7 +73,7 @@ export async function* generateSteps(model: Model, promptIds: number[], opts: St
     for (let n = 0; n < opts.maxNewTokens; n++) {
       if (opts.cancelled?.()) return;
       const logits = lastLogits(model, [next], { lora: opts.lora, cache });
-      const values = logits.dataSync() as Float32Array;
+      const values = (await logits.data()) as Float32Array;
       logits.dispose();
       const id = sampleToken(values, opts, rng);
       const lse = logSumExp(values);

@@ -56,7 +56,7 @@ describe('retort serve', () => {
   });
 
   it('chat completions: greedy decoding gives the engine generate tokens, whole and streamed', async () => {
-    const ref = engineGenerate(chatPrompt(), { maxNewTokens: 16, topLogprobs: 3 });
+    const ref = await engineGenerate(chatPrompt(), { maxNewTokens: 16, topLogprobs: 3 });
     const body = { model: 'tiny', messages: MESSAGES, max_tokens: 16, temperature: 0, logprobs: true, top_logprobs: 3 };
     const whole = await client.chat.completions.create({ ...body, return_tokens_as_token_ids: true } as OpenAI.ChatCompletionCreateParamsNonStreaming);
     const choice = whole.choices[0];
@@ -122,14 +122,14 @@ describe('retort serve', () => {
 
   it('stop sequences cut the text as the engine does, whole and streamed', async () => {
     const prompt = chatPrompt();
-    const free = engineGenerate(prompt, { maxNewTokens: 40 });
+    const free = await engineGenerate(prompt, { maxNewTokens: 40 });
     const text = free.text!;
     // A stop string from the middle of the free-running text (avoiding pieces of incomplete characters).
     let at = Math.floor(text.length / 2);
     while (at < text.length - 1 && text.slice(at, at + 2).includes('\ufffd')) at++;
     const stop = text.slice(at, at + 2);
     expect(stop.length).toBe(2);
-    const ref = engineGenerate(prompt, { maxNewTokens: 40, stop: [stop, 'never-there'] });
+    const ref = await engineGenerate(prompt, { maxNewTokens: 40, stop: [stop, 'never-there'] });
     expect(ref.finishReason).toBe('stop');
     const body = { model: 'tiny', messages: MESSAGES, max_tokens: 40, temperature: 0, stop: [stop, 'never-there'] };
     const res = await client.chat.completions.create(body);
@@ -171,7 +171,7 @@ describe('retort serve', () => {
 
   it('completions: text and legacy logprobs, whole and streamed', async () => {
     const prompt = 'The quick brown fox';
-    const ref = engineGenerate(tok.encode(prompt, { addSpecialTokens: true }), { maxNewTokens: 10, topLogprobs: 2 });
+    const ref = await engineGenerate(tok.encode(prompt, { addSpecialTokens: true }), { maxNewTokens: 10, topLogprobs: 2 });
     const res = await client.completions.create({ model: 'tiny', prompt, max_tokens: 10, temperature: 0, logprobs: 2 });
     expect(res.object).toBe('text_completion');
     const c = res.choices[0];
@@ -214,7 +214,7 @@ describe('retort serve', () => {
 
     // The adapter's answer is the engine's with the adapter, and differs from the base's.
     const lora = loadAdapter(adapterDir, model);
-    const ref = engineGenerate(chatPrompt(), { maxNewTokens: 8, lora, topLogprobs: 1 });
+    const ref = await engineGenerate(chatPrompt(), { maxNewTokens: 8, lora, topLogprobs: 1 });
     const body = { messages: MESSAGES, max_tokens: 8, temperature: 0, logprobs: true, return_tokens_as_token_ids: true };
     const withAdapter = await client.chat.completions.create({ ...body, model: 'sharp' } as OpenAI.ChatCompletionCreateParamsNonStreaming);
     const base = await client.chat.completions.create({ ...body, model: 'tiny' } as OpenAI.ChatCompletionCreateParamsNonStreaming);
@@ -347,7 +347,7 @@ describe('retort serve --quant nf4', () => {
       const quantized = loadModel(dir, { quant: 'nf4' });
       const lora = loadAdapter(adapterDir, quantized);
       for (const [name, adapter] of [['q', undefined], ['q-sharp', lora]] as const) {
-        const ref = generate(quantized, [1, 2, 3], { maxNewTokens: 6, stopTokenIds: [tok.eosTokenId!], lora: adapter });
+        const ref = await generate(quantized, [1, 2, 3], { maxNewTokens: 6, stopTokenIds: [tok.eosTokenId!], lora: adapter });
         const res = await fetch(`${nf4.url}/v1/completions`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },

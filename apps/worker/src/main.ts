@@ -11,9 +11,12 @@ const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 export interface WorkerOptions {
   queues?: string[];
-  /** RETORT_BACKEND for the engine (node-gpu, node, wasm, cpu); default the best that loads. */
+  /** RETORT_BACKEND for the engine (node-gpu, webgpu, node, wasm, cpu); default the best that loads. */
   backend?: string;
-  /** The device memory this worker offers to jobs; default all of it (wasm: at most 4 GiB). */
+  /**
+   * The device memory this worker offers to jobs; default all of it (wasm: at most 4 GiB). Required
+   * on a hardware webgpu adapter: WebGPU does not report how much memory its device has.
+   */
   memoryBytes?: number;
 }
 
@@ -29,7 +32,11 @@ export async function startWorker(config: RetortConfig, opts: WorkerOptions = {}
   if (queues.includes(QueueName.train) || queues.includes(QueueName.evaluate)) {
     // Loaded lazily: a worker without the train queue never loads tfjs.
     const { initBackend } = await import('@retort/engine');
-    backend = (await initBackend(opts.backend)).name;
+    const info = await initBackend(opts.backend);
+    backend = info.name;
+    if (info.adapter && !info.adapter.software && opts.memoryBytes === undefined) {
+      throw new Error(`the webgpu backend cannot tell how much memory ${info.adapter.description} has: pass --memory-gb`);
+    }
   }
   const memoryBytes = opts.memoryBytes ?? (backend === 'wasm' ? Math.min(WASM_MAX_BYTES, os.totalmem()) : os.totalmem());
   const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, queues), {

@@ -3,16 +3,19 @@ import * as path from 'node:path';
 import { registerGradients } from './gradients';
 import { installNativeMatMul, loadNativeBlas } from './native-blas';
 import { setWasmLayout } from './ops';
+import { adapterLine, registerWebGpu, WebGpuAdapter } from './webgpu';
 
 /** The tfjs backends the engine can run on, best first. */
-export const BACKENDS = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['node-gpu', 'webgpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface BackendInfo {
   name: BackendName;
-  /** The tfjs-core backend name (`tensorflow`, `wasm`, `cpu`). */
+  /** The tfjs-core backend name (`tensorflow`, `webgpu`, `wasm`, `cpu`). */
   tfjsName: string;
   detail: string;
+  /** On webgpu: the adapter, its kind and limits. */
+  adapter?: WebGpuAdapter;
 }
 
 let active: BackendInfo | undefined;
@@ -38,13 +41,18 @@ function shareIdentity(backendName: string): void {
 }
 
 /** Loads a backend package and returns the tfjs backend name it registers, or throws. */
-async function load(name: BackendName): Promise<{ tfjsName: string; detail: string; slowMatMulFlags?: boolean }> {
+async function load(name: BackendName, explicit: boolean): Promise<{ tfjsName: string; detail: string; slowMatMulFlags?: boolean; adapter?: WebGpuAdapter }> {
   switch (name) {
     case 'node-gpu':
     case 'node': {
       // Optional dependencies: their install downloads libtensorflow, which may be impossible.
       require(name === 'node-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
       return { tfjsName: 'tensorflow', detail: 'libtensorflow' };
+    }
+    case 'webgpu': {
+      // Chosen automatically only on a hardware adapter; RETORT_BACKEND=webgpu takes a software one too.
+      const adapter = await registerWebGpu(explicit);
+      return { tfjsName: 'webgpu', detail: `Dawn, ${adapterLine(adapter)}`, adapter };
     }
     case 'wasm': {
       const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
@@ -66,8 +74,9 @@ async function load(name: BackendName): Promise<{ tfjsName: string; detail: stri
 }
 
 /**
- * Selects the tfjs backend: `RETORT_BACKEND` (node-gpu | node | wasm | cpu) when set, otherwise the
- * best one that loads. Logs one line saying which backend runs. Idempotent.
+ * Selects the tfjs backend: `RETORT_BACKEND` (node-gpu | webgpu | node | wasm | cpu) when set,
+ * otherwise the best one that loads. Logs one line saying which backend and device run, and why the
+ * better ones did not. Idempotent.
  */
 export async function initBackend(
   requested: string | undefined = process.env.RETORT_BACKEND,
@@ -83,13 +92,9 @@ export async function initBackend(
   const failures: string[] = [];
   for (const name of candidates) {
     try {
-      const { tfjsName, detail, slowMatMulFlags } = await load(name);
-      if (!(await tf.setBackend(tfjsName))) throw new Error(`tf.setBackend('${tfjsName}') failed`);
-      await tf.ready();
-      setWasmLayout(slowMatMulFlags ?? false);
-      active = { name, tfjsName, detail };
+      active = await activate(name, wanted !== undefined);
       const skipped = failures.length ? ` (unavailable: ${failures.join('; ')})` : '';
-      log(`[retort] engine backend: ${name} (${detail}, tfjs ${tf.version_core})${skipped}`);
+      log(`[retort] engine backend: ${name} (${active.detail}, tfjs ${tf.version_core})${skipped}`);
       return active;
     } catch (err) {
       const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
@@ -98,6 +103,24 @@ export async function initBackend(
     }
   }
   throw new Error(`no tfjs backend could be loaded: ${failures.join('; ')}`);
+}
+
+async function activate(name: BackendName, explicit: boolean): Promise<BackendInfo> {
+  const { tfjsName, detail, slowMatMulFlags, adapter } = await load(name, explicit);
+  if (!(await tf.setBackend(tfjsName))) throw new Error(`tf.setBackend('${tfjsName}') failed`);
+  await tf.ready();
+  setWasmLayout(slowMatMulFlags ?? false);
+  return { name, tfjsName, detail, adapter };
+}
+
+/**
+ * Makes `name` the active backend even when another one already is (tests that run on several
+ * backends, benches). Tensors made on the previous backend stay there; tfjs moves them on use.
+ */
+export async function switchBackend(name: BackendName): Promise<BackendInfo> {
+  registerGradients();
+  active = await activate(name, true);
+  return active;
 }
 
 /** The backend chosen by initBackend, if any. */

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { ModelConfig, parseConfig, safeDtypeOf, TORCH_DTYPES } from './config';
 import { configText, readJsonFile, readJsonKeepingFloats } from './config-json';
 import { HostTensor, SafeDtype, SAFE_BYTES, tensorCount, TensorEntry } from './safetensors';
-import { SafetensorsFileReader, TensorToWrite, writeSafetensorsFile } from './safetensors-file';
+import { AsyncTensorToWrite, SafetensorsFileReader, TensorToWrite, writeSafetensorsFile, writeSafetensorsFileAsync } from './safetensors-file';
 
 export interface HostCheckpoint {
   config: ModelConfig;
@@ -118,6 +118,49 @@ export interface WriteCheckpointOptions {
 }
 
 
+interface CheckpointPlan<T> {
+  dtype: SafeDtype;
+  shards: { file: string; tensors: T[] }[];
+  /** Writes model.safetensors.index.json when there is more than one shard; returns the files written. */
+  finish(): { files: string[]; totalBytes: number };
+}
+
+/** Writes config.json, removes stale weight files and cuts the tensors into shards of at most maxShardBytes. */
+function planCheckpoint<T extends { name: string; shape: number[] }>(dir: string, configRaw: Record<string, unknown>, list: T[], opts: WriteCheckpointOptions): CheckpointPlan<T> {
+  fs.mkdirSync(dir, { recursive: true });
+  const dtype = opts.dtype ?? safeDtypeOf(configRaw.torch_dtype ?? configRaw.dtype) ?? 'F32';
+  const width = SAFE_BYTES[dtype];
+  const maxShard = opts.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES;
+  fs.writeFileSync(path.join(dir, 'config.json'), configText({ ...configRaw, torch_dtype: TORCH_DTYPES[dtype] }));
+  const groups: T[][] = [[]];
+  let size = 0;
+  let totalBytes = 0;
+  for (const t of list) {
+    const bytes = tensorCount(t.shape) * width;
+    if (size > 0 && size + bytes > maxShard) {
+      groups.push([]);
+      size = 0;
+    }
+    groups[groups.length - 1].push(t);
+    size += bytes;
+    totalBytes += bytes;
+  }
+  for (const stale of fs.readdirSync(dir)) {
+    if (/^model(-\d{5}-of-\d{5})?\.safetensors$|^model\.safetensors\.index\.json$/.test(stale)) fs.rmSync(path.join(dir, stale));
+  }
+  const name = (i: number) => (groups.length === 1 ? 'model.safetensors' : `model-${String(i + 1).padStart(5, '0')}-of-${String(groups.length).padStart(5, '0')}.safetensors`);
+  const shards = groups.map((tensors, i) => ({ file: name(i), tensors }));
+  const finish = () => {
+    if (shards.length === 1) return { files: [shards[0].file], totalBytes };
+    const weightMap: Record<string, string> = {};
+    for (const shard of shards) for (const t of shard.tensors) weightMap[t.name] = shard.file;
+    const sorted = Object.fromEntries(Object.entries(weightMap).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: totalBytes }, weight_map: sorted }, null, 2) + '\n');
+    return { files: [...shards.map((sh) => sh.file), 'model.safetensors.index.json'], totalBytes };
+  };
+  return { dtype, shards, finish };
+}
+
 /**
  * Writes config.json and the weights, streaming, in shards of at most maxShardBytes (a tensor larger
  * than that gets a shard of its own, as transformers does), with model.safetensors.index.json when
@@ -129,40 +172,20 @@ export function writeCheckpoint(
   tensors: Map<string, HostTensor> | TensorToWrite[],
   opts: WriteCheckpointOptions = {},
 ): { files: string[]; totalBytes: number } {
-  fs.mkdirSync(dir, { recursive: true });
-  const dtype = opts.dtype ?? safeDtypeOf(configRaw.torch_dtype ?? configRaw.dtype) ?? 'F32';
-  const width = SAFE_BYTES[dtype];
-  const maxShard = opts.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES;
   const list: TensorToWrite[] = tensors instanceof Map ? [...tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })) : tensors;
-  fs.writeFileSync(path.join(dir, 'config.json'), configText({ ...configRaw, torch_dtype: TORCH_DTYPES[dtype] }));
-  const shards: TensorToWrite[][] = [[]];
-  let size = 0;
-  let totalBytes = 0;
-  for (const t of list) {
-    const bytes = tensorCount(t.shape) * width;
-    if (size > 0 && size + bytes > maxShard) {
-      shards.push([]);
-      size = 0;
-    }
-    shards[shards.length - 1].push(t);
-    size += bytes;
-    totalBytes += bytes;
-  }
-  for (const stale of fs.readdirSync(dir)) {
-    if (/^model(-\d{5}-of-\d{5})?\.safetensors$|^model\.safetensors\.index\.json$/.test(stale)) fs.rmSync(path.join(dir, stale));
-  }
-  if (shards.length === 1) {
-    writeSafetensorsFile(path.join(dir, 'model.safetensors'), shards[0], dtype, { format: 'pt' });
-    return { files: ['model.safetensors'], totalBytes };
-  }
-  const weightMap: Record<string, string> = {};
-  const files = shards.map((shard, i) => {
-    const file = `model-${String(i + 1).padStart(5, '0')}-of-${String(shards.length).padStart(5, '0')}.safetensors`;
-    writeSafetensorsFile(path.join(dir, file), shard, dtype, { format: 'pt' });
-    for (const t of shard) weightMap[t.name] = file;
-    return file;
-  });
-  const sorted = Object.fromEntries(Object.entries(weightMap).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: totalBytes }, weight_map: sorted }, null, 2) + '\n');
-  return { files: [...files, 'model.safetensors.index.json'], totalBytes };
+  const plan = planCheckpoint(dir, configRaw, list, opts);
+  for (const shard of plan.shards) writeSafetensorsFile(path.join(dir, shard.file), shard.tensors, plan.dtype, { format: 'pt' });
+  return plan.finish();
+}
+
+/** writeCheckpoint for tensors read from the device asynchronously (one at a time). */
+export async function writeCheckpointAsync(
+  dir: string,
+  configRaw: Record<string, unknown>,
+  tensors: AsyncTensorToWrite[],
+  opts: WriteCheckpointOptions = {},
+): Promise<{ files: string[]; totalBytes: number }> {
+  const plan = planCheckpoint(dir, configRaw, tensors, opts);
+  for (const shard of plan.shards) await writeSafetensorsFileAsync(path.join(dir, shard.file), shard.tensors, plan.dtype, { format: 'pt' });
+  return plan.finish();
 }

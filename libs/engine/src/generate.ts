@@ -79,7 +79,8 @@ export function sampleToken(logits: Float32Array, opts: Pick<GenerateOptions, 't
   return order[order.length - 1];
 }
 
-export function generate(model: Model, promptIds: number[], opts: GenerateOptions = {}): GenerateResult {
+/** Generates up to maxNewTokens ids; one device read per token (the last position's logits). */
+export async function generate(model: Model, promptIds: number[], opts: GenerateOptions = {}): Promise<GenerateResult> {
   if (!promptIds.length) throw new Error('generate: the prompt is empty');
   const maxNew = opts.maxNewTokens ?? 64;
   const rng = new Rng(opts.seed ?? 0);
@@ -94,7 +95,7 @@ export function generate(model: Model, promptIds: number[], opts: GenerateOption
     let next = ids;
     for (let n = 0; n < maxNew; n++) {
       const logits = tf.tidy(() => lastLogits(model, [useCache ? next : ids], { lora: opts.lora, cache }));
-      const values = logits.dataSync() as Float32Array;
+      const values = (await logits.data()) as Float32Array;
       logits.dispose();
       const id = sampleToken(values, opts, rng);
       const lp = logSoftmax(values);

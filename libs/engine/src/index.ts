@@ -1,4 +1,6 @@
-export { initBackend, activeBackend, BACKENDS } from './backend';
+export { initBackend, activeBackend, switchBackend, BACKENDS } from './backend';
+export { probeWebGpu } from './webgpu';
+export type { WebGpuAdapter } from './webgpu';
 export type { BackendName, BackendInfo } from './backend';
 export { loadNativeBlas, openBlasCoreType } from './native-blas';
 export { readSafetensors, writeSafetensors, f16ToF32, f32ToF16, f32ToBf16 } from './safetensors';

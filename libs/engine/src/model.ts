@@ -6,7 +6,7 @@ import { ModelConfig, RopeScaling } from './config';
 import { HostCheckpoint, openCheckpoint, TensorSource } from './checkpoint';
 import { checkDeviceFits, checkTokenizerFits } from './load-checks';
 import { HostTensor } from './safetensors';
-import { TensorToWrite } from './safetensors-file';
+import { AsyncTensorToWrite } from './safetensors-file';
 import { dequantizeNf4Host, disposeNf4, downloadNf4, nf4Bytes, quantizeNf4, uploadNf4 } from './nf4';
 import { attention, constMatmul, constMatmulT, Frozen, frozenMatmul, loraMatmul } from './ops';
 import { KVCache, Layer, Linear, LoraAdapter, Model, Quant } from './types';
@@ -123,13 +123,15 @@ export function frozenOf(lin: Linear): Frozen {
   return { wt: lin.wt };
 }
 
-/** W [out, in] of a linear layer on the host (dequantized when NF4). */
-export function linearWeightHost(lin: Linear): { shape: [number, number]; data: Float32Array } {
-  if (lin.nf4) return { shape: lin.nf4.shape, data: dequantizeNf4Host(downloadNf4(lin.nf4)) };
-  return tf.tidy(() => {
-    const w = tf.transpose(lin.wt!);
-    return { shape: w.shape as [number, number], data: w.dataSync() as Float32Array };
-  });
+/** W [out, in] of a linear layer on the host (dequantized when NF4), read from the device asynchronously. */
+export async function linearWeightHost(lin: Linear): Promise<{ shape: [number, number]; data: Float32Array }> {
+  if (lin.nf4) return { shape: lin.nf4.shape, data: dequantizeNf4Host(await downloadNf4(lin.nf4)) };
+  const w = tf.transpose(lin.wt!);
+  try {
+    return { shape: w.shape as [number, number], data: (await w.data()) as Float32Array };
+  } finally {
+    w.dispose();
+  }
 }
 
 /**
@@ -137,12 +139,12 @@ export function linearWeightHost(lin: Linear): { shape: [number, number]; data: 
  * the host, its float weight disposed) and returns the model. Prefer `loadModel(dir, {quant: 'nf4'})`,
  * which never uploads the float weights.
  */
-export function quantizeModel(model: Model): Model {
+export async function quantizeModel(model: Model): Promise<Model> {
   for (const l of model.layers) {
     for (const p of PROJECTIONS) {
       const lin = l.proj[p];
       if (lin.nf4) continue;
-      const w = linearWeightHost(lin);
+      const w = await linearWeightHost(lin);
       lin.nf4 = uploadNf4(quantizeNf4(w.data, w.shape));
       lin.wt!.dispose();
       delete lin.wt;
@@ -185,9 +187,16 @@ export function linearStorage(model: Model): LinearStorage {
  * The model's weights in HF layout, each downloaded from the device only when the writer asks for
  * it (merged export holds one float copy at a time).
  */
-export function modelTensors(model: Model): TensorToWrite[] {
-  const out: TensorToWrite[] = [];
-  const put = (name: string, t: tf.Tensor) => out.push({ name, shape: t.shape, data: () => [t.dataSync() as Float32Array] });
+export function modelTensors(model: Model): AsyncTensorToWrite[] {
+  const out: AsyncTensorToWrite[] = [];
+  const put = (name: string, t: tf.Tensor) =>
+    out.push({
+      name,
+      shape: t.shape,
+      data: async function* () {
+        yield (await t.data()) as Float32Array;
+      },
+    });
   put('model.embed_tokens.weight', model.embed);
   model.layers.forEach((l, i) => {
     put(`model.layers.${i}.input_layernorm.weight`, l.inputNorm);
@@ -195,7 +204,13 @@ export function modelTensors(model: Model): TensorToWrite[] {
     for (const p of PROJECTIONS) {
       const lin = l.proj[p];
       const [inp, outDim] = lin.nf4 ? [lin.nf4.shape[1], lin.nf4.shape[0]] : lin.wt!.shape;
-      out.push({ name: `${lin.name}.weight`, shape: [outDim, inp], data: () => [linearWeightHost(lin).data] });
+      out.push({
+        name: `${lin.name}.weight`,
+        shape: [outDim, inp],
+        data: async function* () {
+          yield (await linearWeightHost(lin)).data;
+        },
+      });
       if (lin.bias) put(`${lin.name}.bias`, lin.bias);
     }
   });
@@ -205,8 +220,12 @@ export function modelTensors(model: Model): TensorToWrite[] {
 }
 
 /** The model's weights back in HF layout, all on the host (small models; see modelTensors). */
-export function modelToHost(model: Model): Map<string, HostTensor> {
-  return new Map(modelTensors(model).map((t) => [t.name, { shape: t.shape, data: (t.data as () => Float32Array[])()[0] }]));
+export async function modelToHost(model: Model): Promise<Map<string, HostTensor>> {
+  const out = new Map<string, HostTensor>();
+  for (const t of modelTensors(model)) {
+    for await (const data of typeof t.data === 'function' ? t.data() : [t.data]) out.set(t.name, { shape: t.shape, data }); // one chunk each
+  }
+  return out;
 }
 
 export function disposeModel(model: Model): void {

@@ -14,10 +14,12 @@
  * word in bitsandbytes' byte order (byte k = code[2k] << 4 | code[2k+1], little-endian bytes, so a
  * bitsandbytes uint8 buffer viewed as int32 is the same word), the 8-bit absmax codes 4 to a word.
  * Dequantization unpacks with arithmetic kernels only (mod, sub, floorDiv) in a way that stays
- * exact on backends that compute int32 division in float32 (wasm): see `unpack`.
+ * exact on backends that compute int32 division in float32 (wasm): see `unpack`; on webgpu, whose
+ * int32 arithmetic is float32 throughout, with WGSL bit operations (nf4-webgpu.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { NF4_BLOCKSIZE, NF4_NESTED_BLOCKSIZE } from '@retort/contracts';
+import { dequantizeNf4WebGpu } from './nf4-webgpu';
 
 export { NF4_BLOCKSIZE, NF4_NESTED_BLOCKSIZE };
 
@@ -216,7 +218,13 @@ export function uploadNf4(q: Nf4Host): Nf4Weight {
   };
 }
 
-export function downloadNf4(w: Nf4Weight): Nf4Host {
+export async function downloadNf4(w: Nf4Weight): Promise<Nf4Host> {
+  const [codes, qabsmax, absmax2] = await Promise.all([w.codes.data(), w.qabsmax.data(), w.absmax2.data()]);
+  return { shape: w.shape, codes: codes as Int32Array, qabsmax: qabsmax as Int32Array, absmax2: absmax2 as Float32Array, offset: w.offset };
+}
+
+/** downloadNf4 where the tensors live in host memory (wasm, cpu): a copy, not a device read. */
+function hostWords(w: Nf4Weight): Nf4Host {
   return {
     shape: w.shape,
     codes: w.codes.dataSync() as Int32Array,
@@ -291,11 +299,13 @@ function step<T extends tf.Tensor>(input: tf.Tensor, f: () => T): T {
 export function dequantizeNf4(w: Nf4Weight): tf.Tensor2D {
   // On backends whose memory is the host's (wasm, cpu), the JS loop is ~100x faster than the int32
   // kernels (measured on wasm: 2.4 s for a 4.4M weight, mostly FloorDiv, Mod, Gather, Concat).
-  if (HOST_BACKENDS.has(tf.getBackend())) return tf.tensor2d(dequantizeNf4Host(downloadNf4(w)), w.shape);
+  const backend = tf.getBackend();
+  if (HOST_BACKENDS.has(backend)) return tf.tensor2d(dequantizeNf4Host(hostWords(w)), w.shape);
+  if (backend === 'webgpu') return dequantizeNf4WebGpu(w, lookupTables());
   return dequantizeNf4Kernels(w);
 }
 
-/** dequantizeNf4 with tfjs kernels only (GPU backends: the words never leave the device). */
+/** dequantizeNf4 with tfjs kernels only (node-gpu; the words never leave the device; inexact on webgpu). */
 export function dequantizeNf4Kernels(w: Nf4Weight): tf.Tensor2D {
   const { nf4, dynamic } = lookupTables();
   const n = w.shape[0] * w.shape[1];

@@ -19,9 +19,11 @@ export function initAdamW(params: tf.Variable[]): AdamWState {
   return { t: 0, m: params.map((p) => tf.zerosLike(p)), v: params.map((p) => tf.zerosLike(p)) };
 }
 
-/** Scales grads in place so that their global L2 norm is at most maxNorm; returns the norm before clipping. */
-export function clipGlobalNorm(grads: tf.Tensor[], maxNorm: number): number {
-  const norm = Math.sqrt(tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
+/** Scales grads in place so that their global L2 norm is at most maxNorm; resolves to the norm before clipping. */
+export async function clipGlobalNorm(grads: tf.Tensor[], maxNorm: number): Promise<number> {
+  const sumSq = tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+  const norm = Math.sqrt((await sumSq.data())[0]);
+  sumSq.dispose();
   if (maxNorm > 0 && norm > maxNorm) {
     const scale = maxNorm / (norm + 1e-6);
     for (let i = 0; i < grads.length; i++) {

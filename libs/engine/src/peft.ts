@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { ALL_LINEAR, moduleName, projectionShape, targetProjections } from '@retort/contracts';
-import { readJson, writeCheckpoint, WriteCheckpointOptions } from './checkpoint';
+import { readJson, writeCheckpointAsync, WriteCheckpointOptions } from './checkpoint';
 import { loraScale } from './lora';
 import { linearWeightHost, modelTensors } from './model';
 import { HostTensor, readSafetensors, writeSafetensors } from './safetensors';
@@ -36,24 +36,30 @@ export function adapterConfigJson(c: LoraConfig, baseModel: string): Record<stri
   };
 }
 
-/** adapter_model.safetensors content in PEFT layout. */
-export function adapterTensors(adapter: LoraAdapter): Map<string, HostTensor> {
-  const out = new Map<string, HostTensor>();
-  for (const [name, m] of adapter.modules) {
-    tf.tidy(() => {
-      const a = tf.transpose(m.at);
-      const b = tf.transpose(m.bt);
-      out.set(`${PREFIX}${name}.lora_A.weight`, { shape: a.shape, data: a.dataSync() as Float32Array });
-      out.set(`${PREFIX}${name}.lora_B.weight`, { shape: b.shape, data: b.dataSync() as Float32Array });
-    });
-  }
-  return out;
+/** Host copies of device tensors, read asynchronously and all at once (a single wait, not one per tensor). */
+export async function hostTensors(entries: [string, tf.Tensor][]): Promise<Map<string, HostTensor>> {
+  const data = await Promise.all(entries.map(([, t]) => t.data() as Promise<Float32Array>));
+  return new Map(entries.map(([name, t], i) => [name, { shape: t.shape, data: data[i] }]));
 }
 
-export function saveAdapter(dir: string, adapter: LoraAdapter, baseModel = ''): void {
+/** adapter_model.safetensors content in PEFT layout. */
+export async function adapterTensors(adapter: LoraAdapter): Promise<Map<string, HostTensor>> {
+  const entries: [string, tf.Tensor][] = [];
+  for (const [name, m] of adapter.modules) {
+    entries.push([`${PREFIX}${name}.lora_A.weight`, tf.transpose(m.at)], [`${PREFIX}${name}.lora_B.weight`, tf.transpose(m.bt)]);
+  }
+  try {
+    return await hostTensors(entries);
+  } finally {
+    tf.dispose(entries.map(([, t]) => t));
+  }
+}
+
+export async function saveAdapter(dir: string, adapter: LoraAdapter, baseModel = ''): Promise<void> {
+  const tensors = await adapterTensors(adapter);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify(adapterConfigJson(adapter.config, baseModel), null, 2) + '\n');
-  fs.writeFileSync(path.join(dir, 'adapter_model.safetensors'), writeSafetensors(adapterTensors(adapter), { format: 'pt' }));
+  fs.writeFileSync(path.join(dir, 'adapter_model.safetensors'), writeSafetensors(tensors, { format: 'pt' }));
 }
 
 /** Reads a PEFT LoRA adapter for `model`; anything this engine cannot apply exactly is an error. */
@@ -111,32 +117,36 @@ export function loadAdapter(dir: string, model: Model): LoraAdapter {
 }
 
 /** Folds the adapter into the base weights (W += s B A), checking every merged weight is finite. */
-export function mergeAdapter(model: Model, adapter: LoraAdapter): Model {
-  const layers = model.layers.map((l) => {
+export async function mergeAdapter(model: Model, adapter: LoraAdapter): Promise<Model> {
+  const layers: Model['layers'] = [];
+  for (const l of model.layers) {
     const proj = { ...l.proj };
     for (const [p, lin] of Object.entries(l.proj) as [keyof typeof proj, (typeof proj)[keyof typeof proj]][]) {
       const m = adapter.modules.get(lin.name);
       if (!m) continue;
       // An NF4 base is dequantized first (the merged model is float32, as PEFT's merge of a QLoRA model).
+      const host = lin.wt ? undefined : (await linearWeightHost(lin)).data;
       const wt = tf.tidy(() => {
-        const base = lin.wt ?? tf.transpose(tf.tensor2d(linearWeightHost(lin).data, lin.nf4!.shape));
+        const base = lin.wt ?? tf.transpose(tf.tensor2d(host!, lin.nf4!.shape));
         return tf.add(base, tf.mul(tf.matMul(m.at, m.bt), adapter.scale)) as tf.Tensor2D;
       });
-      const finite = tf.tidy(() => tf.all(tf.isFinite(wt)).dataSync()[0]);
+      const allFinite = tf.tidy(() => tf.all(tf.isFinite(wt)));
+      const finite = (await allFinite.data())[0];
+      allFinite.dispose();
       if (!finite) {
         wt.dispose();
         throw new Error(`merge: ${lin.name} has non-finite values after merging the adapter`);
       }
       proj[p] = { name: lin.name, wt, bias: lin.bias };
     }
-    return { ...l, proj };
-  });
+    layers.push({ ...l, proj });
+  }
   return { ...model, layers };
 }
 
 /** Writes a merged model in HF layout (config.json, model.safetensors) and copies the tokenizer files. */
-export function saveMergedModel(model: Model, out: string, baseDir?: string, opts: WriteCheckpointOptions = {}): void {
-  writeCheckpoint(out, model.config.raw, modelTensors(model), opts);
+export async function saveMergedModel(model: Model, out: string, baseDir?: string, opts: WriteCheckpointOptions = {}): Promise<void> {
+  await writeCheckpointAsync(out, model.config.raw, modelTensors(model), opts);
   if (!baseDir) return;
   for (const f of ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json']) {
     if (fs.existsSync(path.join(baseDir, f))) fs.copyFileSync(path.join(baseDir, f), path.join(out, f));

@@ -87,7 +87,7 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
   if (!result.stopped) {
     fs.mkdirSync(opts.out, { recursive: true });
     // An ordinary PEFT adapter whose base is the original checkpoint, also after QLoRA.
-    saveAdapter(opts.out, result.adapter, path.resolve(opts.modelDir));
+    await saveAdapter(opts.out, result.adapter, path.resolve(opts.modelDir));
     adapterDir = opts.out;
   }
   const storage = linearStorage(model);

@@ -67,52 +67,109 @@ export class SafetensorsFileReader {
   }
 }
 
-/** A tensor to write: its values whole, or as consecutive chunks (so that no float copy of it need exist). */
+/**
+ * A tensor to write: its values whole, or as consecutive chunks (so that no float copy of it need
+ * exist); chunks that come from a device read arrive asynchronously (writeSafetensorsFileAsync).
+ */
 export interface TensorToWrite {
   name: string;
   shape: number[];
   data: Float32Array | (() => Iterable<Float32Array>);
 }
 
+export interface AsyncTensorToWrite {
+  name: string;
+  shape: number[];
+  data: Float32Array | (() => Iterable<Float32Array> | AsyncIterable<Float32Array>);
+}
+
 /**
- * Writes a safetensors file, tensors in the given order (readers take the offsets from the header,
- * in any order). It is written under a temporary name and renamed when complete, so a crash leaves no
+ * One safetensors file being written: the header first, then each tensor's chunks in the order of
+ * the header. It is written under a temporary name and renamed by `finish`, so a crash leaves no
  * half-written file under the real name.
  */
-export function writeSafetensorsFile(file: string, tensors: TensorToWrite[], dtype: SafeDtype = 'F32', metadata?: Record<string, string>): number {
-  const width = SAFE_BYTES[dtype];
-  const { head, dataBytes } = encodeHeader(tensors, dtype, metadata);
-  const tmp = `${file}.${process.pid}.tmp`;
-  const total = head.length + dataBytes;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    let pos = writeAt(fd, head, 0);
-    const scratch = Buffer.allocUnsafe(CHUNK_BYTES);
-    for (const t of tensors) {
-      const count = tensorCount(t.shape);
-      let written = 0;
-      const chunks = typeof t.data === 'function' ? t.data() : [t.data];
-      for (const chunk of chunks) {
-        if (written + chunk.length > count) throw new Error(`safetensors: tensor ${t.name} has more than ${count} values for shape ${JSON.stringify(t.shape)}`);
-        for (let at = 0; at < chunk.length; ) {
-          const n = Math.min(chunk.length - at, Math.floor(CHUNK_BYTES / width));
-          pos = writeAt(fd, encodeInto(dtype, chunk.subarray(at, at + n), scratch), pos);
-          at += n;
-        }
-        written += chunk.length;
-      }
-      if (written !== count) throw new Error(`safetensors: tensor ${t.name} has ${written} values for shape ${JSON.stringify(t.shape)}`);
+class SafetensorsFileWriter {
+  private readonly fd: number;
+  private readonly tmp: string;
+  private readonly total: number;
+  private readonly width: number;
+  private readonly scratch = Buffer.allocUnsafe(CHUNK_BYTES);
+  private pos: number;
+
+  constructor(
+    private readonly file: string,
+    tensors: { name: string; shape: number[] }[],
+    private readonly dtype: SafeDtype,
+    metadata?: Record<string, string>,
+  ) {
+    this.width = SAFE_BYTES[dtype];
+    const { head, dataBytes } = encodeHeader(tensors, dtype, metadata);
+    this.tmp = `${file}.${process.pid}.tmp`;
+    this.total = head.length + dataBytes;
+    this.fd = fs.openSync(this.tmp, 'w');
+    this.pos = writeAt(this.fd, head, 0);
+  }
+
+  /** Appends one chunk of tensor t, `written` values of it before; returns the values written after. */
+  append(t: { name: string; shape: number[] }, chunk: Float32Array, written: number): number {
+    const count = tensorCount(t.shape);
+    if (written + chunk.length > count) throw new Error(`safetensors: tensor ${t.name} has more than ${count} values for shape ${JSON.stringify(t.shape)}`);
+    for (let at = 0; at < chunk.length; ) {
+      const n = Math.min(chunk.length - at, Math.floor(CHUNK_BYTES / this.width));
+      this.pos = writeAt(this.fd, encodeInto(this.dtype, chunk.subarray(at, at + n), this.scratch), this.pos);
+      at += n;
     }
-    fs.ftruncateSync(fd, total); // the file's length, where its last chunks were zeros and so skipped
-    fs.fsyncSync(fd);
+    return written + chunk.length;
+  }
+
+  endTensor(t: { name: string; shape: number[] }, written: number): void {
+    if (written !== tensorCount(t.shape)) throw new Error(`safetensors: tensor ${t.name} has ${written} values for shape ${JSON.stringify(t.shape)}`);
+  }
+
+  finish(): number {
+    fs.ftruncateSync(this.fd, this.total); // the file's length, where its last chunks were zeros and so skipped
+    fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+    fs.renameSync(this.tmp, this.file);
+    return this.total;
+  }
+
+  abort(): void {
+    fs.closeSync(this.fd);
+    fs.rmSync(this.tmp, { force: true });
+  }
+}
+
+/** Writes a safetensors file, tensors in the given order (readers take the offsets from the header, in any order). */
+export function writeSafetensorsFile(file: string, tensors: TensorToWrite[], dtype: SafeDtype = 'F32', metadata?: Record<string, string>): number {
+  const w = new SafetensorsFileWriter(file, tensors, dtype, metadata);
+  try {
+    for (const t of tensors) {
+      let written = 0;
+      for (const chunk of typeof t.data === 'function' ? t.data() : [t.data]) written = w.append(t, chunk, written);
+      w.endTensor(t, written);
+    }
   } catch (err) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
+    w.abort();
     throw err;
   }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
-  return total;
+  return w.finish();
+}
+
+/** writeSafetensorsFile for chunks that arrive asynchronously (device reads), one tensor at a time. */
+export async function writeSafetensorsFileAsync(file: string, tensors: AsyncTensorToWrite[], dtype: SafeDtype = 'F32', metadata?: Record<string, string>): Promise<number> {
+  const w = new SafetensorsFileWriter(file, tensors, dtype, metadata);
+  try {
+    for (const t of tensors) {
+      let written = 0;
+      for await (const chunk of typeof t.data === 'function' ? t.data() : [t.data]) written = w.append(t, chunk, written);
+      w.endTensor(t, written);
+    }
+  } catch (err) {
+    w.abort();
+    throw err;
+  }
+  return w.finish();
 }
 
 let zeros: Buffer | undefined;

@@ -4,7 +4,7 @@ import { Batch, BatchStream, collate, Example } from './data';
 import { forwardHidden, lmHead } from './model';
 import { softCrossEntropy, weightedCrossEntropy } from './ops';
 import { adamWStep, AdamWState, clipGlobalNorm, initAdamW } from './optimizer';
-import { adapterTensors } from './peft';
+import { adapterTensors, hostTensors } from './peft';
 import { createLora, DEFAULT_LORA, loraVariables } from './lora';
 import { learningRate, ScheduleConfig } from './schedule';
 import { CheckpointStore, TrainCheckpoint } from './trainer-state';
@@ -171,19 +171,21 @@ export function batchLoss(model: Model, adapter: LoraAdapter | undefined, batch:
 }
 
 /** Eval loss (mean over target tokens), perplexity and next-token accuracy. */
-export function evaluate(model: Model, adapter: LoraAdapter | undefined, examples: Example[], padId: number, batchSize = 8): EvalMetrics {
+export async function evaluate(model: Model, adapter: LoraAdapter | undefined, examples: Example[], padId: number, batchSize = 8): Promise<EvalMetrics> {
   let lossSum = 0;
   let correct = 0;
   let tokens = 0;
   for (let i = 0; i < examples.length; i += batchSize) {
     const batch = collate(examples.slice(i, i + batchSize), padId);
-    const [l, c] = tf.tidy(() => {
+    const sums = tf.tidy(() => {
       const logits = lmHead(model, forwardHidden(model, batch.ids, { lora: adapter }));
       const targets = tf.tensor1d(batch.targets, 'int32');
       const w = tf.tensor1d(batch.weights);
       const hit = tf.cast(tf.equal(tf.argMax(logits, -1), targets), 'float32');
-      return [weightedCrossEntropy(logits, targets, w).dataSync()[0], tf.sum(tf.mul(hit, w)).dataSync()[0]];
+      return tf.stack([weightedCrossEntropy(logits, targets, w), tf.sum(tf.mul(hit, w))]);
     });
+    const [l, c] = await sums.data(); // one read per batch
+    sums.dispose();
     lossSum += l;
     correct += c;
     tokens += batch.tokens;
@@ -192,24 +194,23 @@ export function evaluate(model: Model, adapter: LoraAdapter | undefined, example
   return { loss, perplexity: Math.exp(loss), tokenAccuracy: tokens ? correct / tokens : NaN, tokens };
 }
 
-function hostOf(t: tf.Tensor) {
-  return { shape: t.shape, data: t.dataSync() as Float32Array };
-}
-
-function checkpointOf(step: number, dataPosition: number, config: TrainConfig, adapter: LoraAdapter, opt: AdamWState, metrics: Record<string, number>): TrainCheckpoint {
-  const optimizer = new Map<string, ReturnType<typeof hostOf>>();
+async function checkpointOf(step: number, dataPosition: number, config: TrainConfig, adapter: LoraAdapter, opt: AdamWState, metrics: Record<string, number>): Promise<TrainCheckpoint> {
+  const moments: [string, tf.Tensor][] = [];
   let i = 0;
   for (const name of adapter.modules.keys()) {
     for (const which of ['lora_A', 'lora_B']) {
       // Moments are stored in PEFT orientation ([r, in] / [out, r]), like the adapter.
-      tf.tidy(() => {
-        optimizer.set(`base_model.model.${name}.${which}.weight.exp_avg`, hostOf(tf.transpose(opt.m[i])));
-        optimizer.set(`base_model.model.${name}.${which}.weight.exp_avg_sq`, hostOf(tf.transpose(opt.v[i])));
-      });
+      moments.push([`base_model.model.${name}.${which}.weight.exp_avg`, tf.transpose(opt.m[i])]);
+      moments.push([`base_model.model.${name}.${which}.weight.exp_avg_sq`, tf.transpose(opt.v[i])]);
       i++;
     }
   }
-  return { step, dataPosition, config, adapter: adapterTensors(adapter), optimizer, optimizerStep: opt.t, metrics };
+  try {
+    const [adapterHost, optimizer] = await Promise.all([adapterTensors(adapter), hostTensors(moments)]);
+    return { step, dataPosition, config, adapter: adapterHost, optimizer, optimizerStep: opt.t, metrics };
+  } finally {
+    tf.dispose(moments.map(([, t]) => t));
+  }
 }
 
 function restore(ck: TrainCheckpoint, adapter: LoraAdapter, opt: AdamWState): void {
@@ -265,7 +266,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let peakBytes: number | undefined;
   let profiledShape: [number, number] | undefined;
   const save = async (metrics: Record<string, number>) => {
-    if (opts.checkpointStore) await opts.checkpointStore.save(checkpointOf(step, pos, c, adapter, opt, metrics));
+    if (opts.checkpointStore) await opts.checkpointStore.save(await checkpointOf(step, pos, c, adapter, opt, metrics));
   };
   while (step < c.steps) {
     const lr = learningRate(step, sched);
@@ -274,12 +275,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     let grads: tf.Tensor[] | undefined;
     let loss = 0;
     let gradNorm = 0;
-    const runStep = () => {
+    // Two device reads per step (the loss, the gradient norm), none per micro-batch.
+    const runStep = async () => {
+      const values: tf.Scalar[] = [];
       batches.forEach((batch, j) => {
         const seed = ((c.seed + 1) * 1000003 + step * 131 + j) >>> 0;
         const { value, grads: g } = tf.variableGrads(() => batchLoss(model, adapter, batch, norm, { dropoutSeed: c.lora.dropout > 0 ? seed : undefined, checkpoint: c.gradientCheckpointing, kd: { alpha: c.kdAlpha, temperature: c.kdTemperature } }), params);
-        loss += value.dataSync()[0];
-        value.dispose();
+        values.push(value);
         const list = params.map((p) => g[p.name]);
         if (!grads) grads = list;
         else {
@@ -291,18 +293,22 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         }
         tokensSeen += batch.ids.length * batch.ids[0].length;
       });
-      gradNorm = clipGlobalNorm(grads!, c.maxGradNorm);
+      const stacked = tf.stack(values);
+      tf.dispose(values);
+      for (const v of await stacked.data()) loss += v;
+      stacked.dispose();
+      gradNorm = await clipGlobalNorm(grads!, c.maxGradNorm);
       adamWStep(params, grads!, opt, lr, c);
       tf.dispose(grads!);
     };
     if (opts.profileMemory && peakBytes === undefined) {
-      const info = await tf.profile(() => {
-        runStep();
+      const info = await tf.profile(async () => {
+        await runStep();
         return [];
       });
       peakBytes = info.peakBytes;
       profiledShape = [Math.max(...batches.map((b) => b.ids.length)), Math.max(...batches.map((b) => b.ids[0].length))];
-    } else runStep();
+    } else await runStep();
     step += 1;
     pos += c.gradAccum;
     losses.push(loss);
@@ -321,7 +327,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const last = step === c.steps;
     stopped = !last && (opts.shouldStop?.() ?? false);
     if (opts.eval?.length && ((c.evalEvery > 0 && step % c.evalEvery === 0) || last)) {
-      lastEval = evaluate(model, adapter, opts.eval, opts.padId, c.batchSize);
+      lastEval = await evaluate(model, adapter, opts.eval, opts.padId, c.batchSize);
       progress.eval = lastEval;
     }
     opts.onProgress?.(progress);

@@ -2,7 +2,7 @@ import { initBackend } from '../src';
 
 describe('backend selection', () => {
   it('rejects unknown and unloadable RETORT_BACKEND values, naming them', async () => {
-    await expect(initBackend('tpu', () => undefined)).rejects.toThrow('RETORT_BACKEND=tpu is not one of node-gpu, node, wasm, cpu');
+    await expect(initBackend('tpu', () => undefined)).rejects.toThrow('RETORT_BACKEND=tpu is not one of node-gpu, webgpu, node, wasm, cpu');
     await expect(initBackend('node-gpu', () => undefined)).rejects.toThrow(/RETORT_BACKEND=node-gpu cannot be loaded/);
   });
 

@@ -41,17 +41,17 @@ describe('PEFT adapters', () => {
     expect(maxAbsDiff(forwardLogits(model, golden.ids, { lora }).dataSync(), golden.loraLogits)).toBeLessThan(1e-4);
   });
 
-  it('merges into the base weights, exports HF layout, and round-trips the export', () => {
+  it('merges into the base weights, exports HF layout, and round-trips the export', async () => {
     const model = loadModel(dir);
     const lora = loadAdapter(path.join(dir, 'adapter'), model);
-    const merged = mergeAdapter(model, lora);
+    const merged = await mergeAdapter(model, lora);
     expect(maxAbsDiff(forwardLogits(merged, golden.ids).dataSync(), golden.loraLogits)).toBeLessThan(1e-4);
     const out = tmpDir();
-    saveMergedModel(merged, out, dir);
+    await saveMergedModel(merged, out, dir);
     expect(maxAbsDiff(forwardLogits(loadModel(out), golden.ids).dataSync(), golden.loraLogits)).toBeLessThan(1e-4);
     // re-export the adapter: PEFT keys and shapes
     const again = tmpDir();
-    saveAdapter(again, lora, 'tiny-llama');
+    await saveAdapter(again, lora, 'tiny-llama');
     const cfg = JSON.parse(fs.readFileSync(path.join(again, 'adapter_config.json'), 'utf8'));
     expect(cfg).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 4, lora_alpha: 8, bias: 'none', use_rslora: false, base_model_name_or_path: 'tiny-llama' });
     const t = readSafetensors(fs.readFileSync(path.join(again, 'adapter_model.safetensors'))).tensors;
@@ -61,11 +61,11 @@ describe('PEFT adapters', () => {
     for (const [k, v] of orig) expect(maxAbsDiff(t.get(k)!.data, v.data)).toBe(0);
   });
 
-  it('refuses non-finite merges and unsupported adapter configs', () => {
+  it('refuses non-finite merges and unsupported adapter configs', async () => {
     const { model } = tinyModel();
     const lora = createLora(model, { r: 2, targetModules: ['q_proj'] });
     lora.modules.values().next().value!.bt.assign(tf.fill([2, 32], Infinity) as tf.Tensor2D);
-    expect(() => mergeAdapter(model, lora)).toThrow(/merge: model.layers.0.self_attn.q_proj has non-finite values/);
+    await expect(mergeAdapter(model, lora)).rejects.toThrow(/merge: model.layers.0.self_attn.q_proj has non-finite values/);
     const bad = tmpDir();
     fs.cpSync(path.join(dir, 'adapter'), bad, { recursive: true });
     const cfg = JSON.parse(fs.readFileSync(path.join(bad, 'adapter_config.json'), 'utf8'));
@@ -77,12 +77,12 @@ describe('PEFT adapters', () => {
 });
 
 describe('generation', () => {
-  it('the KV cache yields the same greedy tokens and logprobs as recomputing', () => {
+  it('the KV cache yields the same greedy tokens and logprobs as recomputing', async () => {
     for (const name of ['tiny-llama', 'tiny-qwen2']) {
       const model = loadModel(path.join(FIXTURES, name));
       const prompt = [5, 17, 3, 42];
-      const cached = generate(model, prompt, { maxNewTokens: 12, topLogprobs: 3 });
-      const plain = generate(model, prompt, { maxNewTokens: 12, topLogprobs: 3, useCache: false });
+      const cached = await generate(model, prompt, { maxNewTokens: 12, topLogprobs: 3 });
+      const plain = await generate(model, prompt, { maxNewTokens: 12, topLogprobs: 3, useCache: false });
       expect(cached.ids).toEqual(plain.ids);
       expect(cached.finishReason).toBe('length');
       cached.tokens.forEach((t, i) => {
@@ -93,7 +93,7 @@ describe('generation', () => {
     }
   });
 
-  it('samples with temperature, top-k and top-p, reproducibly per seed', () => {
+  it('samples with temperature, top-k and top-p, reproducibly per seed', async () => {
     const logits = Float32Array.from([0, 1, 2, 3, 10]);
     const rng = new Rng(1);
     expect(sampleToken(logits, {}, rng)).toBe(4);
@@ -103,21 +103,21 @@ describe('generation', () => {
     expect(counts[3]).toBeGreaterThan(300);
     for (let i = 0; i < 200; i++) expect(sampleToken(logits, { temperature: 1, topP: 0.5 }, rng)).toBe(4);
     const model = loadModel(path.join(FIXTURES, 'tiny-qwen2'));
-    const a = generate(model, [1, 2, 3], { maxNewTokens: 8, temperature: 1, seed: 7 });
-    const b = generate(model, [1, 2, 3], { maxNewTokens: 8, temperature: 1, seed: 7 });
+    const a = await generate(model, [1, 2, 3], { maxNewTokens: 8, temperature: 1, seed: 7 });
+    const b = await generate(model, [1, 2, 3], { maxNewTokens: 8, temperature: 1, seed: 7 });
     expect(a.ids).toEqual(b.ids);
   });
 
-  it('stops at stop tokens and stop sequences', () => {
+  it('stops at stop tokens and stop sequences', async () => {
     const { model, tok } = tinyModel();
     const prompt = tok.encode('hello');
-    const free = generate(model, prompt, { maxNewTokens: 6, decode: (ids) => tok.decode(ids) });
+    const free = await generate(model, prompt, { maxNewTokens: 6, decode: (ids) => tok.decode(ids) });
     const first = free.ids[2];
-    const byId = generate(model, prompt, { maxNewTokens: 6, stopTokenIds: [first] });
+    const byId = await generate(model, prompt, { maxNewTokens: 6, stopTokenIds: [first] });
     expect(byId.finishReason).toBe('stop');
     expect(byId.ids).toEqual(free.ids.slice(0, free.ids.indexOf(first) + 1));
     const stopText = tok.decode([free.ids[3]]);
-    const byText = generate(model, prompt, { maxNewTokens: 6, stop: [stopText], decode: (ids) => tok.decode(ids) });
+    const byText = await generate(model, prompt, { maxNewTokens: 6, stop: [stopText], decode: (ids) => tok.decode(ids) });
     expect(byText.finishReason).toBe('stop');
     expect(byText.text).toBe(free.text!.slice(0, free.text!.indexOf(stopText)));
   });

@@ -86,13 +86,13 @@ describe('NF4 quantization (bitsandbytes semantics)', () => {
     nf4Absmax(q).forEach((a, b) => expect(Math.abs(a - exact[b])).toBeLessThanOrEqual(Math.max(...exact) * 0.01));
   });
 
-  it.each(['tiny-llama', 'tiny-qwen2'])('logits of the NF4 model equal a reference forward on the dequantized weights within 1e-4 (%s)', (name) => {
+  it.each(['tiny-llama', 'tiny-qwen2'])('logits of the NF4 model equal a reference forward on the dequantized weights within 1e-4 (%s)', async (name) => {
     const { ids, logits } = golden.models[name];
     const model = loadModel(path.join(FIXTURES, name), { quant: 'nf4' });
     expect(model.layers[0].proj.q_proj.wt).toBeUndefined();
     expect(maxAbsDiff(forwardLogits(model, ids).dataSync(), logits)).toBeLessThan(1e-4);
     // quantizing a loaded float model gives the same model
-    const again = quantizeModel(loadModel(path.join(FIXTURES, name)));
+    const again = await quantizeModel(loadModel(path.join(FIXTURES, name)));
     expect(maxAbsDiff(forwardLogits(again, ids).dataSync(), logits)).toBeLessThan(1e-4);
   });
 
@@ -111,10 +111,10 @@ describe('NF4 quantization (bitsandbytes semantics)', () => {
     tf.dispose([w.codes, w.qabsmax, w.absmax2]);
   });
 
-  it('generates with an NF4 base, the KV cache matching recomputation', () => {
+  it('generates with an NF4 base, the KV cache matching recomputation', async () => {
     const model = loadModel(path.join(FIXTURES, 'tiny-qwen2'), { quant: 'nf4' });
-    const cached = generate(model, [5, 17, 3, 42], { maxNewTokens: 6 });
-    const plain = generate(model, [5, 17, 3, 42], { maxNewTokens: 6, useCache: false });
+    const cached = await generate(model, [5, 17, 3, 42], { maxNewTokens: 6 });
+    const plain = await generate(model, [5, 17, 3, 42], { maxNewTokens: 6, useCache: false });
     expect(cached.ids).toEqual(plain.ids);
   });
 });

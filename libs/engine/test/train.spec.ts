@@ -60,8 +60,8 @@ describe('LoRA training', () => {
     // the adapters agree too
     const a = path.join(dir, 'a');
     const b = path.join(dir, 'b');
-    saveAdapter(a, full.adapter);
-    saveAdapter(b, resumed.adapter);
+    await saveAdapter(a, full.adapter);
+    await saveAdapter(b, resumed.adapter);
     const logitsA = forwardLogits(model, [[1, 2, 3]], { lora: loadAdapter(a, model) }).dataSync();
     const logitsB = forwardLogits(model, [[1, 2, 3]], { lora: loadAdapter(b, model) }).dataSync();
     logitsA.forEach((v, i) => expect(Math.abs(v - logitsB[i])).toBeLessThan(1e-5));
@@ -72,10 +72,10 @@ describe('LoRA training', () => {
     const trainSet = firstLetterTask(256, 11).map((r) => tokenizeRecord(r, tok));
     const heldOut = firstLetterTask(64, 12).map((r) => tokenizeRecord(r, tok));
     const padId = tok.padTokenId!;
-    const before = evaluate(model, undefined, heldOut, padId, 32);
+    const before = await evaluate(model, undefined, heldOut, padId, 32);
     const config = trainConfig({ steps: 70, batchSize: 16, lr: 1e-2, warmupSteps: 5, seed: 1, lora: { r: 8, alpha: 16 } });
     const result = await train({ model, train: trainSet, eval: heldOut, config, padId });
-    const after = evaluate(model, result.adapter, heldOut, padId, 32);
+    const after = await evaluate(model, result.adapter, heldOut, padId, 32);
     // Assistant tokens are the letter and <|im_end|>: the base model gets neither.
     expect(before.tokenAccuracy).toBeLessThan(0.1);
     expect(after.tokenAccuracy).toBeGreaterThanOrEqual(0.9);

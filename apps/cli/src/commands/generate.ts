@@ -36,7 +36,7 @@ export function registerGenerateCommand(program: Command): void {
       const promptIds = tok.encode(text);
       const eos = [tok.eosTokenId, ...[model.config.eosTokenId ?? []].flat()].filter((x): x is number => x !== undefined);
       const started = Date.now();
-      const res = generate(model, promptIds, {
+      const res = await generate(model, promptIds, {
         maxNewTokens: o.maxTokens,
         temperature: o.temperature,
         topP: o.topP,

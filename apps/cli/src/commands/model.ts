@@ -51,7 +51,7 @@ export function registerModelCommand(program: Command): void {
       const bad = ids.find((i) => i >= m.config.vocabSize);
       if (bad !== undefined) throw new Error(`--tokens: id ${bad} is outside the vocabulary (${m.config.vocabSize})`);
       const lora = opts.adapter ? loadAdapter(opts.adapter, m) : undefined;
-      const logits = Array.from(lastLogits(m, [ids], { lora }).dataSync());
+      const logits = Array.from(await lastLogits(m, [ids], { lora }).data());
       process.stdout.write(JSON.stringify(logits) + '\n');
     });
 
@@ -65,7 +65,7 @@ export function registerModelCommand(program: Command): void {
     .requiredOption('--batch <n>', 'sequences per micro-batch', positiveInt('--batch'))
     .option('--rank <r>', 'LoRA rank', positiveInt('--rank'), 8)
     .option('--target-modules <list>', `comma-separated projections or ${ALL_LINEAR}`, ALL_LINEAR)
-    .addOption(new Option('--backend <b>', 'the tfjs backend of the worker').choices(['node-gpu', 'node', 'wasm', 'cpu']).default('node-gpu'))
+    .addOption(new Option('--backend <b>', 'the tfjs backend of the worker').choices(['node-gpu', 'webgpu', 'node', 'wasm', 'cpu']).default('node-gpu'))
     .addOption(new Option('--task <t>', 'one training step, or generation with a KV cache').choices(['train', 'generate']).default('train'))
     .option('--gradient-checkpointing', 'training that recomputes each layer in the backward pass', false)
     .option('--kd', "training with token-level KD (the teacher's top-k logprobs at every target)", false)

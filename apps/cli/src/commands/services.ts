@@ -18,8 +18,8 @@ export function registerServiceCommands(program: Command): void {
     .command('worker')
     .description('run a worker that consumes the job queues (one per GPU, any number of hosts)')
     .option('--queues <names>', `comma-separated queues (default: all: ${ALL_QUEUES.join(',')})`)
-    .option('--backend <name>', 'engine backend: node-gpu | node | wasm | cpu (default: the best that loads)')
-    .option('--memory-gb <n>', 'device memory this worker offers to jobs (default: all of it; wasm at most 4)')
+    .option('--backend <name>', 'engine backend: node-gpu | webgpu | node | wasm | cpu (default: the best that loads)')
+    .option('--memory-gb <n>', 'device memory this worker offers to jobs (default: all of it; wasm at most 4; required on a webgpu GPU)')
     .action(async (opts: { queues?: string; backend?: string; memoryGb?: string }) => {
       const queues = opts.queues ? opts.queues.split(',').map((q) => q.trim()).filter(Boolean) : ALL_QUEUES;
       const memoryGb = opts.memoryGb === undefined ? undefined : Number(opts.memoryGb);

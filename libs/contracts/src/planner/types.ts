@@ -20,7 +20,7 @@ export interface ModelConfigLike {
 export type PlanMethod = 'lora' | 'qlora';
 export type PlanTask = 'train' | 'generate';
 /** The engine's tfjs backends (`wasm` caps device memory at 4 GiB: 32-bit WebAssembly). */
-export type PlanBackend = 'node-gpu' | 'node' | 'wasm' | 'cpu';
+export type PlanBackend = 'node-gpu' | 'webgpu' | 'node' | 'wasm' | 'cpu';
 
 export interface PlanInput {
   /** A config.json object, or a DeepSeek-R1 distill size: 1.5b, 7b, 8b, 14b, 32b, 70b. */
