@@ -26,3 +26,4 @@ export {
 } from './demo-support';
 export { SUPPORT_INTENTS, SUPPORT_SLOT_ORDER, SUPPORT_SYSTEM_PROMPT, type SupportSlot } from './demo-support-data';
 export { scoreSupportAnswer, type SupportScore } from './support-score';
+export { createDatasetVersion, InvalidDatasetError, type CreateVersionDeps, type CreateVersionOptions, type StoredVersionArtifact } from './create-dataset-version';

@@ -1,10 +1,9 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { pack } from 'tar-stream';
 import type { Readable } from 'node:stream';
-import { DataSource, In } from 'typeorm';
-import { Adapter, AdapterStage, AdapterVersion, BaseModel, Deployment, StageHistory } from '@retort/db';
+import { Repositories, type Adapter, type AdapterVersion } from '@retort/db';
 import type { ArtifactStore } from '@retort/storage';
-import { filterIds, type ListQuery } from '../common/list-query';
+import { idFilter, textFilter, type ListQuery } from '../common/list-query';
 import { ARTIFACT_STORE } from '../infra/tokens';
 
 export const ADAPTER_FILES = ['adapter_model.safetensors', 'adapter_config.json'];
@@ -14,22 +13,18 @@ export type AdapterView = Adapter & { baseModel: string | null; latestVersion: n
 @Injectable()
 export class AdaptersService {
   constructor(
-    @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(Repositories) private readonly db: Repositories,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
   ) {}
 
   async list(q: ListQuery): Promise<[AdapterView[], number]> {
-    const where: Record<string, unknown> = {};
-    if (Array.isArray(q.filter.id)) where.id = In(filterIds(q));
-    if (typeof q.filter.name === 'string') where.name = q.filter.name;
-    const [items, total] = await this.ds.getRepository(Adapter).findAndCount({ where, order: { [q.sort.field]: q.sort.order }, skip: q.skip, take: q.take });
+    const [items, total] = await this.db.adapters.list({ ids: idFilter(q), name: textFilter(q, 'name') }, q);
     return [await Promise.all(items.map((a) => this.view(a))), total];
   }
 
   /** By id or name. */
   async get(ref: string): Promise<Adapter> {
-    const isUuid = /^[0-9a-f-]{36}$/i.test(ref);
-    const adapter = await this.ds.getRepository(Adapter).findOneBy(isUuid ? { id: ref } : { name: ref });
+    const adapter = await this.db.adapters.findByRef(ref);
     if (!adapter) throw new NotFoundException(`adapter ${ref} does not exist`);
     return adapter;
   }
@@ -38,22 +33,16 @@ export class AdaptersService {
     const adapter = await this.get(ref);
     const [view, versions, history, deployments] = await Promise.all([
       this.view(adapter),
-      this.ds.getRepository(AdapterVersion).find({ where: { adapterId: adapter.id }, order: { version: 'DESC' } }),
-      this.ds.getRepository(StageHistory).find({ where: { adapterId: adapter.id }, order: { id: 'DESC' }, take: 100 }),
-      this.ds.query(
-        `SELECT d.id, d.version_id AS "versionId", v.version, d.endpoint_id AS "endpointId", e.name AS endpoint, d.stage, d.served_as AS "servedAs",
-                d.status, d.error, d.log, d.updated_at AS "updatedAt", d.created_at AS "createdAt"
-         FROM deployment d JOIN adapter_version v ON v.id = d.version_id JOIN endpoint e ON e.id = d.endpoint_id
-         WHERE v.adapter_id = $1 ORDER BY d.updated_at DESC LIMIT 100`,
-        [adapter.id],
-      ) as Promise<(Deployment & { endpoint: string; version: number })[]>,
+      this.db.adapters.versionsOf(adapter.id),
+      this.db.adapterStages.history(adapter.id, 100),
+      this.db.deployments.ofAdapter(adapter.id, 100),
     ]);
     return { ...view, versions, history, deployments };
   }
 
   async version(ref: string, version: number): Promise<AdapterVersion> {
     const adapter = await this.get(ref);
-    const v = await this.ds.getRepository(AdapterVersion).findOneBy({ adapterId: adapter.id, version });
+    const v = await this.db.adapters.findVersion(adapter.id, version);
     if (!v) throw new NotFoundException(`adapter ${adapter.name} has no version ${version}`);
     return v;
   }
@@ -94,10 +83,10 @@ export class AdaptersService {
   }
 
   private async view(a: Adapter): Promise<AdapterView> {
-    const base = await this.ds.getRepository(BaseModel).findOneBy({ id: a.baseModelId });
-    const latest = await this.ds.getRepository(AdapterVersion).findOne({ where: { adapterId: a.id }, order: { version: 'DESC' } });
-    const stages = await this.ds.getRepository(AdapterStage).findBy({ adapterId: a.id });
-    const versions = stages.length ? await this.ds.getRepository(AdapterVersion).findBy({ id: In(stages.map((s) => s.versionId)) }) : [];
+    const base = await this.db.baseModels.findById(a.baseModelId);
+    const latest = await this.db.adapters.latestVersion(a.id);
+    const stages = await this.db.adapterStages.ofAdapter(a.id);
+    const versions = await this.db.adapters.findVersionsByIds(stages.map((s) => s.versionId));
     return {
       ...a,
       baseModel: base?.name ?? null,

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DataSource, In } from 'typeorm';
 import type { PromoteDto, RetortConfig, RollbackDto } from '@retort/contracts';
-import { Adapter, AdapterStage, AdapterVersion, Deployment, Endpoint, SecretBox, StageHistory, type Stage } from '@retort/db';
+import { Repositories, type Adapter, type AdapterVersion, type Endpoint, type StageHistory, type Stage } from '@retort/db';
 import { promoteAdapter, rollbackAdapter, servingClientFor, toServerPath, type AdapterVersionRef, type PromotionResult } from '@retort/serving';
 import type { ArtifactStore } from '@retort/storage';
 import { AuditService } from '../audit/audit.service';
@@ -24,7 +23,7 @@ export const servedAs = (adapter: string, stage: Stage) => (stage === 'productio
 @Injectable()
 export class PromotionService {
   constructor(
-    @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(Repositories) private readonly db: Repositories,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     @Inject(CONFIG) private readonly config: RetortConfig,
     @Inject(AuditService) private readonly audit: AuditService,
@@ -40,32 +39,33 @@ export class PromotionService {
   /** Back to the version the stage pointed at before its last change. */
   async rollback(ref: string, dto: RollbackDto, who: Principal) {
     const adapter = await this.adapters.get(ref);
-    const last = await this.ds.getRepository(StageHistory).findOne({ where: { adapterId: adapter.id, stage: dto.stage, action: In(['promote', 'rollback']) }, order: { id: 'DESC' } });
+    const last = await this.db.adapterStages.lastChange(adapter.id, dto.stage);
     if (!last?.fromVersionId) throw new ProblemException(409, 'nothing-to-roll-back', `adapter ${adapter.name} has no earlier ${dto.stage} version to go back to`);
-    const target = await this.ds.getRepository(AdapterVersion).findOneByOrFail({ id: last.fromVersionId });
+    const target = await this.db.adapters.findVersionById(last.fromVersionId);
+    if (!target) throw new Error(`adapter version ${last.fromVersionId} does not exist`);
     return this.move(adapter, dto.stage, target, who, 'rollback', dto.endpoints);
   }
 
   private async move(adapter: Adapter, stage: Stage, target: AdapterVersion, who: Principal, action: 'promote' | 'rollback', endpointRefs?: string[]) {
-    const current = await this.ds.getRepository(AdapterStage).findOneBy({ adapterId: adapter.id, stage });
-    const previous = current ? await this.ds.getRepository(AdapterVersion).findOneBy({ id: current.versionId }) : null;
+    const current = await this.db.adapterStages.find(adapter.id, stage);
+    const previous = current ? await this.db.adapters.findVersionById(current.versionId) : null;
     if (previous?.id === target.id) throw new ProblemException(409, 'already-there', `${stage} of ${adapter.name} is already version ${target.version}`);
     const endpoints = await this.endpoints(endpointRefs);
     const alias = servedAs(adapter.name, stage);
     const results: { endpoint: string; ok: boolean; error?: string; result?: PromotionResult }[] = [];
     for (const e of endpoints) {
-      const deployment = await this.ds.getRepository(Deployment).save(this.ds.getRepository(Deployment).create({ versionId: target.id, endpointId: e.id, stage, servedAs: alias, status: 'loading', error: null, log: [] }));
+      const deployment = await this.db.deployments.start({ versionId: target.id, endpointId: e.id, stage, servedAs: alias });
       try {
-        const client = servingClientFor(e.kind, { baseUrl: e.baseUrl, apiKey: await this.apiKey(e), timeoutMs: e.timeoutMs });
+        const client = servingClientFor(e.kind, { baseUrl: e.baseUrl, apiKey: await this.db.endpoints.apiKey(e.id), timeoutMs: e.timeoutMs });
         const request = { alias, version: await this.materialise(adapter, target), previous: previous ? await this.materialise(adapter, previous) : undefined };
         const options = { smoke: { prompt: 'Hello', maxTokens: 4 } };
         const result = action === 'promote' ? await promoteAdapter(client, request, options) : await rollbackAdapter(client, { alias, to: request.version, from: request.previous }, options);
-        await this.ds.getRepository(Deployment).update(deployment.id, { status: 'serving', log: result.steps as unknown as Record<string, any>[] });
-        await this.ds.query(`UPDATE deployment SET status = 'unloaded', updated_at = now() WHERE endpoint_id = $1 AND stage = $2 AND status = 'serving' AND id <> $3`, [e.id, stage, deployment.id]);
+        await this.db.deployments.serving(deployment.id, result.steps as unknown as Record<string, any>[]);
+        await this.db.deployments.unloadOthers(e.id, stage, deployment.id);
         results.push({ endpoint: e.name, ok: true, result });
       } catch (err) {
         const message = (err as Error).message;
-        await this.ds.getRepository(Deployment).update(deployment.id, { status: 'failed', error: message, log: ((err as { steps?: unknown[] }).steps ?? []) as Record<string, any>[] });
+        await this.db.deployments.failed(deployment.id, message, ((err as { steps?: unknown[] }).steps ?? []) as Record<string, any>[]);
         results.push({ endpoint: e.name, ok: false, error: message });
       }
     }
@@ -75,11 +75,7 @@ export class PromotionService {
       await this.audit.record(who, `adapter.${action}.failed`, { type: 'adapter', id: adapter.id }, { stage, from: previous?.version ?? null, to: target.version, failures: failed });
       throw new ProblemException(502, 'promotion-failed', `${action} of ${adapter.name} v${target.version} to ${stage} failed on ${failed.map((f) => f.endpoint).join(', ')}; ${stage} stays on ${previous ? `v${previous.version}` : 'no version'}: ${failed[0].error}`);
     }
-    await this.ds.query(
-      `INSERT INTO adapter_stage (adapter_id, stage, version_id, updated_at) VALUES ($1, $2, $3, now())
-       ON CONFLICT (adapter_id, stage) DO UPDATE SET version_id = EXCLUDED.version_id, updated_at = now()`,
-      [adapter.id, stage, target.id],
-    );
+    await this.db.adapterStages.point(adapter.id, stage, target.id);
     await this.history(adapter, stage, previous, target, action, who, { endpoints: results.map((r) => r.endpoint) });
     await this.audit.record(who, `adapter.${action}`, { type: 'adapter', id: adapter.id }, { stage, from: previous?.version ?? null, to: target.version, endpoints: results.map((r) => r.endpoint) });
     return { adapter: adapter.name, stage, version: target.version, previous: previous?.version ?? null, servedAs: alias, endpoints: results.map((r) => ({ endpoint: r.endpoint, steps: r.result?.steps })) };
@@ -100,7 +96,7 @@ export class PromotionService {
   }
 
   private async endpoints(refs?: string[]): Promise<Endpoint[]> {
-    const all = await this.ds.getRepository(Endpoint).findBy({ purpose: 'serving' });
+    const all = await this.db.endpoints.serving();
     if (!refs) return all;
     return refs.map((ref) => {
       const e = all.find((x) => x.id === ref || x.name === ref);
@@ -109,14 +105,7 @@ export class PromotionService {
     });
   }
 
-  private async apiKey(e: Endpoint): Promise<string | undefined> {
-    const row = await this.ds.getRepository(Endpoint).createQueryBuilder('e').addSelect('e.secretSealed').where('e.id = :id', { id: e.id }).getOne();
-    if (!row?.secretSealed) return undefined;
-    if (!this.config.secretKey) throw new Error('the endpoint has an API key but RETORT_SECRET_KEY is not set');
-    return new SecretBox(this.config.secretKey).open(row.secretSealed);
-  }
-
   private async history(adapter: Adapter, stage: Stage, from: AdapterVersion | null, to: AdapterVersion, action: StageHistory['action'], who: Principal, detail: Record<string, unknown>) {
-    await this.ds.getRepository(StageHistory).insert({ adapterId: adapter.id, stage, fromVersionId: from?.id ?? null, toVersionId: to.id, action, actor: who.name, detail: detail as Record<string, any> });
+    await this.db.adapterStages.recordChange({ adapterId: adapter.id, stage, fromVersionId: from?.id ?? null, toVersionId: to.id, action, actor: who.name, detail: detail as Record<string, any> });
   }
 }

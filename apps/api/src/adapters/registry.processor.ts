@@ -3,7 +3,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { JOB_PAYLOAD_SCHEMA, JobName, QueueName } from '@retort/contracts';
-import { Adapter, AdapterVersion, Run } from '@retort/db';
+import { Repositories, Run } from '@retort/db';
 import { PromotionService } from './promotion.service';
 
 /** Auto-promotion of a scheduled pipeline's candidate whose gate passed (queued by the worker). */
@@ -13,6 +13,7 @@ export class RegistryProcessor extends WorkerHost {
 
   constructor(
     @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(Repositories) private readonly db: Repositories,
     @Inject(PromotionService) private readonly promotion: PromotionService,
   ) {
     super();
@@ -21,8 +22,9 @@ export class RegistryProcessor extends WorkerHost {
   async process(job: Job): Promise<unknown> {
     if (job.name !== JobName.autoPromote) throw new Error(`the registry queue has no job named ${job.name}`);
     const payload = JOB_PAYLOAD_SCHEMA[JobName.autoPromote].parse(job.data);
-    const version = await this.ds.getRepository(AdapterVersion).findOneByOrFail({ id: payload.adapterVersionId });
-    const adapter = await this.ds.getRepository(Adapter).findOneByOrFail({ id: version.adapterId });
+    const version = await this.db.adapters.findVersionById(payload.adapterVersionId);
+    const adapter = version && (await this.db.adapters.findById(version.adapterId));
+    if (!version || !adapter) throw new Error(`adapter version ${payload.adapterVersionId} does not exist`);
     const run = await this.ds.getRepository(Run).findOneByOrFail({ id: payload.pipelineRunId });
     const who = { name: `auto-promote:${run.id}`, tokenId: null as unknown as string, role: 'admin' as const };
     try {

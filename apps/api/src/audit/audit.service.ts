@@ -1,27 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
-import { AuditLog } from '@retort/db';
+import type { EntityManager } from 'typeorm';
+import { AuditLogRepository, Repositories } from '@retort/db';
 import type { Principal } from '../auth/token.service';
 
 @Injectable()
 export class AuditService {
-  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
+  constructor(@Inject(Repositories) private readonly db: Repositories) {}
 
-  /** Pass the transaction's manager so the audit row commits with the change it describes. */
-  async record(
-    who: Principal,
-    action: string,
-    target: { type: string; id?: string | null },
-    data: Record<string, any> = {},
-    manager: EntityManager = this.ds.manager,
-  ): Promise<void> {
-    await manager.getRepository(AuditLog).insert({
-      actor: who.name,
-      actorTokenId: who.tokenId,
-      action,
-      targetType: target.type,
-      targetId: target.id ?? null,
-      data,
-    });
+  /** Pass the transaction (its repositories or its manager) so the audit row commits with the change it describes. */
+  async record(who: Principal, action: string, target: { type: string; id?: string | null }, data: Record<string, any> = {}, tx: Repositories | EntityManager = this.db): Promise<void> {
+    const audit = tx instanceof Repositories ? tx.audit : new AuditLogRepository(tx);
+    await audit.record({ actor: { name: who.name, tokenId: who.tokenId }, action, target, data });
   }
 }

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import { DataSource, IsNull } from 'typeorm';
 import type { Role } from '@retort/contracts';
-import { ApiToken } from '@retort/db';
+import { Repositories, type ApiToken } from '@retort/db';
 
 export interface Principal {
   tokenId: string;
@@ -24,35 +23,31 @@ export function generateToken(): string {
 export class TokenService {
   private readonly log = new Logger('auth');
 
-  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
-
-  private get repo() {
-    return this.ds.getRepository(ApiToken);
-  }
+  constructor(@Inject(Repositories) private readonly db: Repositories) {}
 
   async authenticate(token: string): Promise<Principal | null> {
-    const row = await this.repo.findOne({ where: { tokenHash: hashToken(token), revokedAt: IsNull() } });
+    const row = await this.db.apiTokens.findActiveByHash(hashToken(token));
     if (!row) return null;
     // Best effort: a failed timestamp update must not fail the request.
-    this.repo.update(row.id, { lastUsedAt: new Date() }).catch(() => undefined);
+    this.db.apiTokens.touch(row.id).catch(() => undefined);
     return { tokenId: row.id, name: row.name, role: row.role };
   }
 
   async create(name: string, role: Role): Promise<{ token: string; row: Omit<ApiToken, 'tokenHash'> }> {
     const token = generateToken();
-    const { tokenHash: _hash, ...row } = await this.repo.save(this.repo.create({ name, role, tokenHash: hashToken(token), prefix: token.slice(0, 8) }));
+    const row = await this.db.apiTokens.create({ name, role, tokenHash: hashToken(token), prefix: token.slice(0, 8) });
     return { token, row };
   }
 
   /** Makes sure the bootstrap admin token (from RETORT_ADMIN_TOKEN or `retort up`) is valid. */
   async ensureBootstrap(token: string): Promise<void> {
     const tokenHash = hashToken(token);
-    const existing = await this.repo.findOne({ where: { tokenHash } });
+    const existing = await this.db.apiTokens.findByHash(tokenHash);
     if (existing) {
       if (existing.revokedAt) this.log.warn('the bootstrap admin token was revoked; it stays revoked');
       return;
     }
-    await this.repo.save(this.repo.create({ name: BOOTSTRAP_TOKEN_NAME, role: 'admin', tokenHash, prefix: token.slice(0, 8) }));
+    await this.db.apiTokens.create({ name: BOOTSTRAP_TOKEN_NAME, role: 'admin', tokenHash, prefix: token.slice(0, 8) });
     this.log.log('bootstrap admin token registered');
   }
 }

@@ -1,11 +1,10 @@
 import { Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DataSource, In } from 'typeorm';
 import { CreatedTokenResponseSchema, CreateTokenSchema, PrincipalResponseSchema, TokenResponseSchema, type CreateTokenDto } from '@retort/contracts';
-import { ApiToken } from '@retort/db';
+import { Repositories } from '@retort/db';
 import { AuditService } from '../audit/audit.service';
-import { filterIds, parseListQuery, sendPage } from '../common/list-query';
+import { idFilter, parseListQuery, sendPage } from '../common/list-query';
 import { ZodBody } from '../common/zod-body';
 import { ApiZodList, ApiZodResponse } from '../common/zod-openapi';
 import type { AuthedRequest } from './auth.guard';
@@ -16,7 +15,7 @@ import { TokenService } from './token.service';
 @Controller('api/v1')
 export class TokensController {
   constructor(
-    @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(Repositories) private readonly db: Repositories,
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
@@ -34,8 +33,7 @@ export class TokensController {
   @ApiZodList(TokenResponseSchema)
   async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
     const q = parseListQuery(query, ['name', 'role', 'createdAt', 'lastUsedAt'], { field: 'createdAt', order: 'DESC' });
-    const where = Array.isArray(q.filter.id) ? { id: In(filterIds(q)) } : {};
-    const [items, total] = await this.ds.getRepository(ApiToken).findAndCount({ where, order: { [q.sort.field]: q.sort.order }, skip: q.skip, take: q.take });
+    const [items, total] = await this.db.apiTokens.list({ ids: idFilter(q) }, q);
     return sendPage(res, 'tokens', q, items, total);
   }
 
@@ -54,12 +52,10 @@ export class TokensController {
   @Needs('admin')
   @ApiZodResponse(200, TokenResponseSchema)
   async revoke(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: AuthedRequest) {
-    const repo = this.ds.getRepository(ApiToken);
-    const row = await repo.findOneBy({ id });
+    const row = await this.db.apiTokens.findById(id);
     if (!row) throw new NotFoundException(`token ${id} does not exist`);
     if (!row.revokedAt) {
-      row.revokedAt = new Date();
-      await repo.save(row);
+      await this.db.apiTokens.revoke(row);
       await this.audit.record(req.principal, 'token.revoke', { type: 'api_token', id }, { name: row.name });
     }
     return row;

@@ -63,3 +63,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function filterIds(q: ListQuery): string[] {
   return (q.filter.id as unknown[]).filter((v): v is string => typeof v === 'string' && UUID.test(v));
 }
+
+/** The ids of a getMany filter (see filterIds), or undefined when the list is not filtered by id. */
+export function idFilter(q: ListQuery): string[] | undefined {
+  return Array.isArray(q.filter.id) ? filterIds(q) : undefined;
+}
+
+/** A filter value that must be a string to count; anything else is ignored. */
+export function textFilter(q: ListQuery, key: string): string | undefined {
+  const value = q.filter[key];
+  return typeof value === 'string' ? value : undefined;
+}

@@ -4,8 +4,8 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import { QueueName } from '@retort/contracts';
+import { Repositories } from '@retort/db';
 import type { ArtifactStore } from '@retort/storage';
 import { Public } from '../auth/roles.decorator';
 import { ARTIFACT_STORE } from '../infra/tokens';
@@ -16,7 +16,7 @@ type Check = 'ok' | string;
 @Controller()
 export class HealthController {
   constructor(
-    @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(Repositories) private readonly db: Repositories,
     @Inject(getQueueToken(QueueName.datasets)) private readonly queue: Queue,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
   ) {}
@@ -26,7 +26,7 @@ export class HealthController {
   @Public()
   async health(@Res({ passthrough: true }) res: Response) {
     const checks: Record<'db' | 'redis' | 'storage', Check> = {
-      db: await probe(() => this.ds.query('SELECT 1')),
+      db: await probe(() => this.db.ping()),
       redis: await probe(async () => ((await this.queue.client) as unknown as Redis).ping()),
       storage: await probe(() => this.store.check()),
     };

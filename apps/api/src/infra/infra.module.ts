@@ -2,11 +2,11 @@ import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@n
 import { BullModule } from '@nestjs/bullmq';
 import { DataSource } from 'typeorm';
 import { FlowName, QueueName, redisOptionsFromUrl, type RetortConfig } from '@retort/contracts';
-import { connectAndMigrate, createDataSource } from '@retort/db';
+import { connectAndMigrate, createDataSource, Repositories } from '@retort/db';
 import { createArtifactStore } from '@retort/storage';
 import { ARTIFACT_STORE, CONFIG } from './tokens';
 
-/** Config, the one DataSource (migrated on start), the artifact store and the queues. */
+/** Config, the one DataSource (migrated on start) and its repositories, the artifact store and the queues. */
 @Global()
 @Module({})
 export class InfraModule implements OnApplicationShutdown {
@@ -35,6 +35,7 @@ export class InfraModule implements OnApplicationShutdown {
             return ds;
           },
         },
+        { provide: Repositories, useFactory: (ds: DataSource) => Repositories.of(ds, { secretKey: config.secretKey }), inject: [DataSource] },
         {
           provide: ARTIFACT_STORE,
           useFactory: async () => {
@@ -44,7 +45,7 @@ export class InfraModule implements OnApplicationShutdown {
           },
         },
       ],
-      exports: [CONFIG, DataSource, ARTIFACT_STORE, BullModule],
+      exports: [CONFIG, DataSource, Repositories, ARTIFACT_STORE, BullModule],
     };
   }
 

@@ -1,19 +1,18 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DataSource, In } from 'typeorm';
 import { FAMILIES, familyOfConfig } from '@retort/contracts';
 import type { RegisterModelDto } from '@retort/contracts';
-import { BaseModel } from '@retort/db';
+import { Repositories, type BaseModel } from '@retort/db';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token.service';
-import { filterIds, type ListQuery } from '../common/list-query';
+import { idFilter, textFilter, type ListQuery } from '../common/list-query';
 import { ProblemException } from '../common/problem';
 
 @Injectable()
 export class ModelsService {
   constructor(
-    @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(Repositories) private readonly db: Repositories,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
@@ -35,28 +34,25 @@ export class ModelsService {
     }
     const family = familyOfConfig(config);
     if (!family) throw field(`model_type "${config.model_type}" is not supported (${FAMILIES.join(', ')})`);
-    const repo = this.ds.getRepository(BaseModel);
-    if (await repo.findOneBy({ name: dto.name })) throw new ProblemException(409, 'conflict', `a model named "${dto.name}" already exists`);
-    const model = await repo.save(repo.create({ name: dto.name, path: dir, family, config, hasTokenizer: fs.existsSync(path.join(dir, 'tokenizer.json')) }));
+    if (await this.db.baseModels.findByName(dto.name)) throw new ProblemException(409, 'conflict', `a model named "${dto.name}" already exists`);
+    const model = await this.db.baseModels.create({ name: dto.name, path: dir, family, config, hasTokenizer: fs.existsSync(path.join(dir, 'tokenizer.json')) });
     await this.audit.record(who, 'model.register', { type: 'base_model', id: model.id }, { name: model.name, path: dir });
     return model;
   }
 
   list(q: ListQuery): Promise<[BaseModel[], number]> {
-    const where = Array.isArray(q.filter.id) ? { id: In(filterIds(q)) } : typeof q.filter.name === 'string' ? { name: q.filter.name } : {};
-    return this.ds.getRepository(BaseModel).findAndCount({ where, order: { [q.sort.field]: q.sort.order }, skip: q.skip, take: q.take });
+    return this.db.baseModels.list({ ids: idFilter(q), name: textFilter(q, 'name') }, q);
   }
 
   async get(id: string): Promise<BaseModel> {
-    const model = await this.ds.getRepository(BaseModel).findOneBy({ id });
+    const model = await this.db.baseModels.findById(id);
     if (!model) throw new NotFoundException(`model ${id} does not exist`);
     return model;
   }
 
   /** By name or id, for query parameters such as an upload's `model`. */
   async resolve(ref: string): Promise<BaseModel> {
-    const isUuid = /^[0-9a-f-]{36}$/i.test(ref);
-    const model = await this.ds.getRepository(BaseModel).findOneBy(isUuid ? { id: ref } : { name: ref });
+    const model = await this.db.baseModels.findByRef(ref);
     if (!model) throw new ProblemException(400, 'validation', `no model "${ref}" is registered`, { errors: [{ path: 'model', message: 'unknown model' }] });
     return model;
   }

@@ -3,10 +3,9 @@ import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { DataSource } from 'typeorm';
 import { JobName, jobId, QueueName, type AnalyzeDto, type CommitCurationDto } from '@retort/contracts';
 import { canonicalLine, type ChatRecord } from '@retort/datasets';
-import { AuditLog, DatasetVersion } from '@retort/db';
+import { Repositories, type DatasetVersion, type RecordStatus } from '@retort/db';
 import type { ArtifactStore } from '@retort/storage';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token.service';
@@ -19,7 +18,7 @@ const PAGE = 2000;
 @Injectable()
 export class CurationService {
   constructor(
-    @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(Repositories) private readonly db: Repositories,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(DatasetsService) private readonly datasets: DatasetsService,
@@ -33,7 +32,7 @@ export class CurationService {
     const payload = { versionId, requestId, ...(dto.dedup ? { dedup: { threshold: dto.dedup.threshold } } : {}), ...(dto.pii ? { pii: true } : {}) };
     const queued = { status: 'queued', requestId };
     const analysis: Record<string, any> = { ...version.analysis, ...(dto.dedup ? { dedup: queued } : {}), ...(dto.pii ? { pii: queued } : {}) };
-    await this.ds.query('UPDATE dataset_version SET analysis = $2 WHERE id = $1', [versionId, JSON.stringify(analysis)]);
+    await this.db.datasetVersions.setAnalysis(versionId, analysis);
     await this.queue.add(JobName.datasetAnalyze, payload, { jobId: jobId(JobName.datasetAnalyze, payload), attempts: 2, removeOnComplete: 1000, removeOnFail: 1000 });
     await this.audit.record(who, 'dataset.analyze', { type: 'dataset_version', id: versionId }, { ...dto, requestId });
     return { requestId, analysis };
@@ -46,8 +45,7 @@ export class CurationService {
     if (dedup?.status !== 'done') throw new ProblemException(409, 'no-dedup-analysis', `run a dedup analysis on version ${versionId} first`);
     const ids = (dedup[kind].listed as string[][]).flatMap((cluster) => cluster.slice(1));
     if (!ids.length) return { updated: 0 };
-    const result = await this.ds.query(`UPDATE record SET status = 'rejected' WHERE version_id = $1 AND id = ANY($2::bigint[]) AND status <> 'rejected'`, [versionId, ids]);
-    const updated = Number(result?.[1] ?? 0);
+    const updated = await this.db.records.reject(versionId, ids);
     await this.audit.record(who, 'record.reject-duplicates', { type: 'dataset_version', id: versionId }, { kind, threshold: dedup.threshold, updated });
     return { updated };
   }
@@ -60,9 +58,9 @@ export class CurationService {
   async commit(datasetId: string, dto: CommitCurationDto, who: Principal): Promise<DatasetVersion> {
     const from = await this.datasets.getReadyVersion(dto.from, 'wait until it is ready');
     if (from.datasetId !== datasetId) throw new ProblemException(400, 'validation', `version ${dto.from} belongs to another dataset`, { errors: [{ path: 'from', message: 'belongs to another dataset' }] });
-    const statuses = dto.include === 'accepted' ? ['accepted'] : ['pending', 'accepted'];
+    const statuses: RecordStatus[] = dto.include === 'accepted' ? ['accepted'] : ['pending', 'accepted'];
     const source = Readable.from(this.keptLines(from.id, statuses, dto.tag));
-    const ops = await this.ds.getRepository(AuditLog).find({ where: { targetType: 'dataset_version', targetId: from.id }, order: { id: 'ASC' } });
+    const ops = await this.db.audit.forTarget('dataset_version', from.id);
     return this.datasets.createVersion(datasetId, source, who, {
       source: 'curation',
       from: from.id,
@@ -73,19 +71,10 @@ export class CurationService {
     });
   }
 
-  private async *keptLines(versionId: string, statuses: string[], tag?: string): AsyncGenerator<string> {
-    let after = -1;
-    for (;;) {
-      const rows: { idx: number; messages: ChatRecord['messages']; meta: Record<string, unknown>; tags: string[] }[] = await this.ds.query(
-        `SELECT idx, messages, meta, tags FROM record
-         WHERE version_id = $1 AND idx > $2 AND status = ANY($3::text[]) AND ($4::text IS NULL OR $4 = ANY(tags))
-         ORDER BY idx LIMIT $5`,
-        [versionId, after, statuses, tag ?? null, PAGE],
-      );
-      if (!rows.length) return;
-      after = rows[rows.length - 1].idx;
+  private async *keptLines(versionId: string, statuses: RecordStatus[], tag?: string): AsyncGenerator<string> {
+    for await (const rows of this.db.records.pages(versionId, { pageSize: PAGE, statuses, tag })) {
       for (const r of rows) {
-        const record: ChatRecord = { messages: r.messages };
+        const record: ChatRecord = { messages: r.messages as ChatRecord['messages'] };
         if (r.tags.length) record.tags = r.tags;
         if (Object.keys(r.meta).length) record.meta = r.meta;
         yield canonicalLine(record);

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { CreatePipelineRunSchema, JobName, nextFireTimes, QueueName, ScheduleTemplateSchema, type CreateScheduleDto, type UpdateScheduleDto } from '@retort/contracts';
-import { Dataset, DatasetVersion, Run, Schedule } from '@retort/db';
+import { Repositories, Run, type Schedule } from '@retort/db';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token.service';
-import { filterIds, type ListQuery } from '../common/list-query';
+import { idFilter, type ListQuery } from '../common/list-query';
 import { ProblemException } from '../common/problem';
 import { RunsService } from '../runs/runs.service';
 
@@ -23,6 +23,7 @@ export class SchedulesService implements OnApplicationBootstrap {
 
   constructor(
     @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(Repositories) private readonly db: Repositories,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(RunsService) private readonly runs: RunsService,
     @InjectQueue(QueueName.schedules) private readonly queue: Queue,
@@ -30,13 +31,12 @@ export class SchedulesService implements OnApplicationBootstrap {
 
   /** Brings the job schedulers in line with the table (they live in Redis, which may be new). */
   async onApplicationBootstrap(): Promise<void> {
-    for (const s of await this.ds.getRepository(Schedule).find()) await this.sync(s).catch((err) => this.log.warn(`schedule ${s.name}: ${(err as Error).message}`));
+    for (const s of await this.db.schedules.all()) await this.sync(s).catch((err) => this.log.warn(`schedule ${s.name}: ${(err as Error).message}`));
   }
 
   async create(dto: CreateScheduleDto, who: Principal): Promise<Schedule> {
-    const repo = this.ds.getRepository(Schedule);
-    if (await repo.findOneBy({ name: dto.name })) throw new ProblemException(409, 'conflict', `a schedule named "${dto.name}" already exists`);
-    const saved = await repo.save(repo.create({ ...dto, template: dto.template as Record<string, any>, gate: dto.gate as Record<string, any> }));
+    if (await this.db.schedules.findByName(dto.name)) throw new ProblemException(409, 'conflict', `a schedule named "${dto.name}" already exists`);
+    const saved = await this.db.schedules.create({ ...dto, template: dto.template as Record<string, any>, gate: dto.gate as Record<string, any> });
     await this.sync(saved);
     await this.audit.record(who, 'schedule.create', { type: 'schedule', id: saved.id }, { name: saved.name, cron: saved.cron, timezone: saved.timezone });
     return saved;
@@ -45,7 +45,7 @@ export class SchedulesService implements OnApplicationBootstrap {
   async update(id: string, dto: UpdateScheduleDto, who: Principal): Promise<Schedule> {
     const s = await this.get(id);
     Object.assign(s, dto);
-    const saved = await this.ds.getRepository(Schedule).save(s);
+    const saved = await this.db.schedules.save(s);
     await this.sync(saved);
     await this.audit.record(who, dto.enabled === false ? 'schedule.pause' : dto.enabled === true ? 'schedule.resume' : 'schedule.update', { type: 'schedule', id }, { fields: Object.keys(dto) });
     return saved;
@@ -54,18 +54,16 @@ export class SchedulesService implements OnApplicationBootstrap {
   async remove(id: string, who: Principal): Promise<void> {
     const s = await this.get(id);
     await this.queue.removeJobScheduler(s.id);
-    await this.ds.getRepository(Schedule).delete(id);
+    await this.db.schedules.delete(id);
     await this.audit.record(who, 'schedule.delete', { type: 'schedule', id }, { name: s.name });
   }
 
   async list(q: ListQuery): Promise<[Schedule[], number]> {
-    const where = Array.isArray(q.filter.id) ? { id: In(filterIds(q)) } : {};
-    return this.ds.getRepository(Schedule).findAndCount({ where, order: { [q.sort.field]: q.sort.order }, skip: q.skip, take: q.take });
+    return this.db.schedules.list({ ids: idFilter(q) }, q);
   }
 
   async get(ref: string): Promise<Schedule> {
-    const isUuid = /^[0-9a-f-]{36}$/i.test(ref);
-    const s = await this.ds.getRepository(Schedule).findOneBy(isUuid ? { id: ref } : { name: ref });
+    const s = await this.db.schedules.findByRef(ref);
     if (!s) throw new NotFoundException(`schedule ${ref} does not exist`);
     return s;
   }
@@ -73,11 +71,7 @@ export class SchedulesService implements OnApplicationBootstrap {
   /** The schedule with its next five fire times and its recent ticks (and their runs' status). */
   async show(ref: string) {
     const s = await this.get(ref);
-    const rows: { id: string; tick: Date; run_id: string | null; skipped: string | null; at: Date; run_status: string | null }[] = await this.ds.query(
-      `SELECT f.id, f.tick, f.run_id, f.skipped, f.at, r.status AS run_status FROM schedule_fire f LEFT JOIN run r ON r.id = f.run_id WHERE f.schedule_id = $1 ORDER BY f.tick DESC LIMIT 50`,
-      [s.id],
-    );
-    const fires = rows.map((f) => ({ id: f.id, tick: f.tick, runId: f.run_id, skipped: f.skipped, at: f.at, runStatus: f.run_status }));
+    const fires = await this.db.schedules.recentFires(s.id, 50);
     return { ...s, nextFireTimes: s.enabled ? nextFireTimes(s.cron, s.timezone, 5) : [], fires };
   }
 
@@ -93,14 +87,13 @@ export class SchedulesService implements OnApplicationBootstrap {
    * skipped with a reason when the schedule is paused or its previous run is still going.
    */
   async fire(scheduleId: string, tick: Date): Promise<{ runId?: string; skipped?: string; duplicate?: true }> {
-    const inserted: { id: string }[] = await this.ds.query(`INSERT INTO schedule_fire (schedule_id, tick) VALUES ($1, $2) ON CONFLICT (schedule_id, tick) DO NOTHING RETURNING id`, [scheduleId, tick]);
-    if (!inserted.length) return { duplicate: true };
-    const fireId = inserted[0].id;
+    const fireId = await this.db.schedules.claimFire(scheduleId, tick);
+    if (fireId === null) return { duplicate: true };
     const skip = async (reason: string) => {
-      await this.ds.query(`UPDATE schedule_fire SET skipped = $2 WHERE id = $1`, [fireId, reason]);
+      await this.db.schedules.fireSkipped(fireId, reason);
       return { skipped: reason };
     };
-    const s = await this.ds.getRepository(Schedule).findOneBy({ id: scheduleId });
+    const s = await this.db.schedules.findById(scheduleId);
     if (!s) return skip('the schedule was deleted');
     if (s.lastRunId) {
       const last = await this.ds.getRepository(Run).findOneBy({ id: s.lastRunId });
@@ -112,8 +105,8 @@ export class SchedulesService implements OnApplicationBootstrap {
       const dto = CreatePipelineRunSchema.parse({ kind: 'pipeline', ...rest, prompts: await this.latestReady(dataset), evalDatasetVersion: await this.latestReady(evalDataset) });
       const system = { name: `schedule:${s.name}`, tokenId: null as unknown as string, role: 'operator' as const };
       const run = await this.runs.create(dto, system, { scheduleId: s.id, gate: s.gate, autoPromote: s.autoPromote });
-      await this.ds.query(`UPDATE schedule_fire SET run_id = $2 WHERE id = $1`, [fireId, run.id]);
-      await this.ds.getRepository(Schedule).update(s.id, { lastRunId: run.id, lastFiredAt: new Date() });
+      await this.db.schedules.fireStarted(fireId, run.id);
+      await this.db.schedules.markFired(s.id, run.id);
       return { runId: run.id };
     } catch (err) {
       return skip(`could not start the pipeline: ${(err as Error).message}`);
@@ -129,8 +122,8 @@ export class SchedulesService implements OnApplicationBootstrap {
   }
 
   private async latestReady(name: string): Promise<string> {
-    const dataset = await this.ds.getRepository(Dataset).findOneBy({ name });
-    const v = dataset && (await this.ds.getRepository(DatasetVersion).findOne({ where: { datasetId: dataset.id, status: 'ready' }, order: { version: 'DESC' } }));
+    const dataset = await this.db.datasets.findByName(name);
+    const v = dataset && (await this.db.datasetVersions.latestReady(dataset.id));
     if (!v) throw new Error(`data set "${name}" has no ready version`);
     return v.id;
   }

@@ -1,6 +1,6 @@
 import type { SelectQueryBuilder } from 'typeorm';
 import type { RecordFilter } from '@retort/contracts';
-import type { DatasetRecord } from '@retort/db';
+import type { DatasetRecord } from '../entities';
 
 /** Applies a record filter to a query over `record` aliased as "r" of one version. */
 export function applyRecordFilter(qb: SelectQueryBuilder<DatasetRecord>, versionId: string, f: RecordFilter): SelectQueryBuilder<DatasetRecord> {
