@@ -66,3 +66,10 @@ export function watchCancel(runs: RunRepository, runId: string, everyMs: number,
 export class PermanentRunError extends Error {
   override name = 'PermanentRunError';
 }
+
+/** The row a lookup found; a missing one is an error naming what was looked for. */
+export async function found<T>(lookup: Promise<T | null>, what: string): Promise<T> {
+  const row = await lookup;
+  if (!row) throw new Error(`${what} does not exist`);
+  return row;
+}

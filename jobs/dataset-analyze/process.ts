@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { DatasetAnalyzePayload } from '@retort/contracts';
 import { contentHash, exactDuplicateClusters, nearDuplicateClusters, scrubRecord, type ChatMessage, type CurationRecord } from '@retort/datasets';
-import { DatasetVersion } from '@retort/db';
+import { Repositories } from '@retort/db';
 
 export interface DatasetAnalyzeDeps {
   ds: DataSource;
@@ -17,16 +17,17 @@ const PAGE = 5000;
  * for the patterns to find.
  */
 export async function processDatasetAnalyze(payload: DatasetAnalyzePayload, deps: DatasetAnalyzeDeps): Promise<Record<string, unknown>> {
-  const version = await deps.ds.getRepository(DatasetVersion).findOneBy({ id: payload.versionId });
+  const db = Repositories.of(deps.ds);
+  const version = await db.datasetVersions.findById(payload.versionId);
   if (!version) throw new Error(`dataset version ${payload.versionId} does not exist`);
   if (version.status !== 'ready') throw new Error(`dataset version ${payload.versionId} is ${version.status}, not ready`);
   const result: Record<string, unknown> = {};
 
   if (payload.pii) {
-    await setAnalysis(deps.ds, version.id, 'pii', { status: 'running', requestId: payload.requestId });
+    await db.datasetVersions.setAnalysisEntry(version.id, 'pii', { status: 'running', requestId: payload.requestId });
     const totals = { email: 0, phone: 0, card: 0 };
     let changed = 0;
-    for await (const page of pages(deps.ds, version.id)) {
+    for await (const page of pages(db, version.id)) {
       for (const r of page) {
         const { record, counts } = scrubRecord(r);
         if (counts.email + counts.phone + counts.card === 0) continue;
@@ -34,22 +35,17 @@ export async function processDatasetAnalyze(payload: DatasetAnalyzePayload, deps
         totals.phone += counts.phone;
         totals.card += counts.card;
         changed += 1;
-        await deps.ds.query(`UPDATE record SET messages = $2, content_hash = $3, chars = $4, edited = true WHERE id = $1`, [
-          r.id,
-          JSON.stringify(record.messages),
-          contentHash(record),
-          record.messages.reduce((n, m) => n + m.content.length, 0),
-        ]);
+        await db.records.replaceMessages(r.id, { messages: record.messages, contentHash: contentHash(record), chars: record.messages.reduce((n, m) => n + m.content.length, 0) });
       }
     }
     result.pii = { status: 'done', requestId: payload.requestId, counts: totals, recordsChanged: changed, at: new Date().toISOString() };
-    await setAnalysis(deps.ds, version.id, 'pii', result.pii);
+    await db.datasetVersions.setAnalysisEntry(version.id, 'pii', result.pii);
   }
 
   if (payload.dedup) {
-    await setAnalysis(deps.ds, version.id, 'dedup', { status: 'running', requestId: payload.requestId });
+    await db.datasetVersions.setAnalysisEntry(version.id, 'dedup', { status: 'running', requestId: payload.requestId });
     const all: CurationRecord[] = [];
-    for await (const page of pages(deps.ds, version.id)) all.push(...page);
+    for await (const page of pages(db, version.id)) all.push(...page);
     const exact = exactDuplicateClusters(all);
     const near = nearDuplicateClusters(all, { threshold: payload.dedup.threshold });
     result.dedup = {
@@ -60,14 +56,14 @@ export async function processDatasetAnalyze(payload: DatasetAnalyzePayload, deps
       near: summarise(near),
       at: new Date().toISOString(),
     };
-    await setAnalysis(deps.ds, version.id, 'dedup', result.dedup);
+    await db.datasetVersions.setAnalysisEntry(version.id, 'dedup', result.dedup);
   }
   return result;
 }
 
 export async function failDatasetAnalyze(payload: DatasetAnalyzePayload, deps: DatasetAnalyzeDeps, error: string): Promise<void> {
   for (const kind of ['pii', 'dedup'] as const) {
-    if (kind === 'pii' ? payload.pii : payload.dedup) await setAnalysis(deps.ds, payload.versionId, kind, { status: 'failed', requestId: payload.requestId, error });
+    if (kind === 'pii' ? payload.pii : payload.dedup) await Repositories.of(deps.ds).datasetVersions.setAnalysisEntry(payload.versionId, kind, { status: 'failed', requestId: payload.requestId, error });
   }
 }
 
@@ -79,20 +75,7 @@ function summarise(clusters: string[][]) {
   };
 }
 
-async function setAnalysis(ds: DataSource, versionId: string, key: string, value: unknown): Promise<void> {
-  await ds.query(`UPDATE dataset_version SET analysis = jsonb_set(analysis, $2, $3::jsonb, true) WHERE id = $1`, [versionId, `{${key}}`, JSON.stringify(value)]);
-}
-
-/** The version's records in idx order, a page at a time (keyset pagination). */
-async function* pages(ds: DataSource, versionId: string): AsyncGenerator<(CurationRecord & { messages: ChatMessage[] })[]> {
-  let after = -1;
-  for (;;) {
-    const rows: { id: string; idx: number; messages: ChatMessage[]; tags: string[] }[] = await ds.query(
-      `SELECT id::text AS id, idx, messages, tags FROM record WHERE version_id = $1 AND idx > $2 ORDER BY idx LIMIT $3`,
-      [versionId, after, PAGE],
-    );
-    if (rows.length === 0) return;
-    after = rows[rows.length - 1].idx;
-    yield rows.map((r) => ({ id: r.id, messages: r.messages, tags: r.tags }));
-  }
+/** The version's records in idx order, a page at a time. */
+async function* pages(db: Repositories, versionId: string): AsyncGenerator<(CurationRecord & { messages: ChatMessage[] })[]> {
+  for await (const page of db.records.pages(versionId, { pageSize: PAGE })) yield page.map((r) => ({ id: r.id, messages: r.messages as ChatMessage[], tags: r.tags }));
 }

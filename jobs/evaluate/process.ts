@@ -3,14 +3,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { EvaluateRunConfig, RunJobResult, RunPayload } from '@retort/contracts';
-import { Adapter, AdapterVersion, BaseModel, DatasetVersion, Endpoint, SecretBox, type RunRepository } from '@retort/db';
+import { MissingSecretKeyError, Repositories, type RunRepository } from '@retort/db';
 import { evaluate, generate, initBackend, loadAdapter, loadModel, tokenizeRecord, type LoraAdapter, type Model } from '@retort/engine';
 import type { ArtifactStore } from '@retort/storage';
 import { evaluateGate, type GateResult, type GateRules } from '@retort/serving';
 import { createTeacherClient } from '@retort/teacher';
 import { ChatTokenizer } from '@retort/tokenizer';
 import { readPrompts, type Prompt } from '../generate/prompts';
-import { beginRun } from '../run-step';
+import { beginRun, found } from '../run-step';
 import { meanScores, scoreAnswer, type AnswerScores } from './metrics';
 
 export interface EvaluateJobDeps {
@@ -43,12 +43,13 @@ const SHOWN = 10;
  */
 export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps): Promise<RunJobResult> {
   const { ds } = deps;
-  const begun = await beginRun(ds, payload.runId, 'evaluate', deps.worker, { predecessor: (c) => c.adapterFromRunId, prepare: (c, runs) => resolveInputs(ds, runs, c) });
+  const db = Repositories.of(ds, { secretKey: deps.secretKey });
+  const begun = await beginRun(ds, payload.runId, 'evaluate', deps.worker, { predecessor: (c) => c.adapterFromRunId, prepare: (c, runs) => resolveInputs(db, runs, c) });
   if ('result' in begun) return begun.result;
   const { run, config, runs } = begun;
   await initBackend();
 
-  const version = await ds.getRepository(DatasetVersion).findOneByOrFail({ id: config.datasetVersionId });
+  const version = await found(db.datasetVersions.findById(config.datasetVersionId), `dataset version ${config.datasetVersionId}`);
   const prompts: Prompt[] = [];
   for await (const p of readPrompts(await deps.store.get(version.artifactKey))) {
     if (config.tag && !p.tags?.includes(config.tag)) continue;
@@ -58,7 +59,7 @@ export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps
   if (!prompts.length) throw new Error(`dataset version ${version.id} has no records with a reference answer to evaluate against`);
   const pattern = config.regex ? new RegExp(config.regex) : undefined;
 
-  const baseModel = await ds.getRepository(BaseModel).findOneByOrFail({ id: config.baseModelId });
+  const baseModel = await found(db.baseModels.findById(config.baseModelId), `base model ${config.baseModelId}`);
   const model = loadModel(baseModel.path);
   const tok = ChatTokenizer.fromDir(baseModel.path);
   const subjects: SubjectReport[] = [];
@@ -71,8 +72,8 @@ export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps
   subjects.push(await scoreModel('base', 'base', model, undefined, tok, prompts, config.maxTokens, pattern));
   await progress('base');
   for (const ref of config.adapters) {
-    const av = await ds.getRepository(AdapterVersion).findOneByOrFail({ id: ref.adapterVersionId });
-    const adapter = await ds.getRepository(Adapter).findOneByOrFail({ id: av.adapterId });
+    const av = await found(db.adapters.findVersionById(ref.adapterVersionId), `adapter version ${ref.adapterVersionId}`);
+    const adapter = await found(db.adapters.findById(av.adapterId), `adapter ${av.adapterId}`);
     const dir = await downloadAdapter(deps.store, av.artifactPrefix);
     try {
       const lora = loadAdapter(dir, model);
@@ -84,7 +85,7 @@ export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps
     }
   }
   if (config.teacherEndpointId) {
-    subjects.push(await scoreTeacher(deps, config.teacherEndpointId, prompts, config.maxTokens, pattern));
+    subjects.push(await scoreTeacher(db, config.teacherEndpointId, prompts, config.maxTokens, pattern));
     await progress('teacher');
   }
 
@@ -92,7 +93,7 @@ export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps
   await deps.store.put(`runs/${run.id}/report.json`, JSON.stringify(report, null, 2));
   for (const s of subjects.filter((x) => x.adapterVersionId)) {
     const { samples: _samples, ...metrics } = s;
-    await ds.query(`UPDATE adapter_version SET metrics = metrics || jsonb_build_object('evaluation', $2::jsonb) WHERE id = $1`, [s.adapterVersionId, JSON.stringify({ runId: run.id, datasetVersionId: version.id, ...metrics })]);
+    await db.adapters.setEvaluation(s.adapterVersionId!, { runId: run.id, datasetVersionId: version.id, ...metrics });
   }
   // Guarded: a run cancelled meanwhile stays cancelled.
   await runs.succeed(run.id, { evaluated: subjects.length, report });
@@ -101,7 +102,7 @@ export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps
   let gate: (GateResult & { productionVersionId: string | null; evaluateRunId: string }) | undefined;
   if (candidate) {
     gate = { ...evaluateGate((config.gate ?? {}) as GateRules, candidate, production), productionVersionId: production?.adapterVersionId ?? null, evaluateRunId: run.id };
-    await ds.query(`UPDATE adapter_version SET gate = $2 WHERE id = $1`, [candidate.adapterVersionId, JSON.stringify(gate)]);
+    await db.adapters.setGate(candidate.adapterVersionId!, gate);
   }
   if (run.parentId) await runs.succeedPipeline(run.parentId, {
     adapterVersionId: candidate?.adapterVersionId,
@@ -120,14 +121,14 @@ export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps
  * A pipeline's evaluate step names its inputs by the runs before it: the candidate the training
  * run registered, and the version of the same adapter now in production, if any.
  */
-async function resolveInputs(ds: DataSource, runs: RunRepository, config: EvaluateRunConfig): Promise<EvaluateRunConfig> {
+async function resolveInputs(db: Repositories, runs: RunRepository, config: EvaluateRunConfig): Promise<EvaluateRunConfig> {
   if (!config.adapterFromRunId) return config;
   const train = await runs.get(config.adapterFromRunId);
   const id = (train.progress as { adapterVersionId?: string }).adapterVersionId;
   if (train.status !== 'succeeded' || !id) throw new Error(`the training run ${train.id} did not produce an adapter (${train.status})`);
-  const candidate = await ds.getRepository(AdapterVersion).findOneByOrFail({ id });
-  const [production] = await ds.query(`SELECT version_id FROM adapter_stage WHERE adapter_id = $1 AND stage = 'production'`, [candidate.adapterId]);
-  const adapters = [{ adapterVersionId: id, label: 'candidate' }, ...(production && production.version_id !== id ? [{ adapterVersionId: production.version_id as string, label: 'production' }] : []), ...config.adapters];
+  const candidate = await found(db.adapters.findVersionById(id), `adapter version ${id}`);
+  const production = await db.adapterStages.productionVersionId(candidate.adapterId);
+  const adapters = [{ adapterVersionId: id, label: 'candidate' }, ...(production && production !== id ? [{ adapterVersionId: production, label: 'production' }] : []), ...config.adapters];
   return { ...config, adapters };
 }
 
@@ -144,9 +145,13 @@ async function scoreModel(label: string, kind: 'base' | 'adapter', model: Model,
   return report(label, kind, prompts, answers, pattern, { loss: metrics.loss, perplexity: metrics.perplexity, tokenAccuracy: metrics.tokenAccuracy });
 }
 
-async function scoreTeacher(deps: EvaluateJobDeps, endpointId: string, prompts: Prompt[], maxTokens: number, pattern?: RegExp): Promise<SubjectReport> {
-  const e = await deps.ds.getRepository(Endpoint).createQueryBuilder('e').addSelect('e.secretSealed').where('e.id = :id', { id: endpointId }).getOneOrFail();
-  const apiKey = e.secretSealed && deps.secretKey ? new SecretBox(deps.secretKey).open(e.secretSealed) : undefined;
+async function scoreTeacher(db: Repositories, endpointId: string, prompts: Prompt[], maxTokens: number, pattern?: RegExp): Promise<SubjectReport> {
+  const e = await found(db.endpoints.findById(endpointId), `teacher endpoint ${endpointId}`);
+  // Scored without a key when this worker cannot open it (as before): the teacher then answers or refuses.
+  const apiKey = await db.endpoints.apiKey(e.id).catch((err) => {
+    if (err instanceof MissingSecretKeyError) return undefined;
+    throw err;
+  });
   const client = createTeacherClient({ baseUrl: e.baseUrl, model: e.model, apiKey, maxConcurrency: e.maxConcurrency, timeoutMs: e.timeoutMs });
   const answers = await Promise.all(prompts.map(async (p) => (await client.complete({ messages: p.messages, max_tokens: maxTokens, temperature: 0 })).samples[0]?.content ?? ''));
   return report(`teacher (${e.name})`, 'teacher', prompts, answers, pattern, {});

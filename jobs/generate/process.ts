@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import type { GenerateRunConfig, RunJobResult, RunPayload } from '@retort/contracts';
-import { canonicalLine, type ChatRecord } from '@retort/datasets';
-import { createDatasetVersion, Dataset, DatasetVersion, Endpoint, SecretBox, type Run } from '@retort/db';
+import { canonicalLine, createDatasetVersion, type ChatRecord } from '@retort/datasets';
+import { Repositories, type DatasetVersion, type Run } from '@retort/db';
 import type { ArtifactStore } from '@retort/storage';
 import { buildTarget, createTeacherClient, filterSamples, runPrompts, type PromptItem, type TeacherResult } from '@retort/teacher';
 import { beginRun, PermanentRunError, watchCancel } from '../run-step';
@@ -28,15 +28,16 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
   if ('result' in begun) return begun.result;
   const { run, config, runs } = begun;
 
-  const endpoint = await ds.getRepository(Endpoint).createQueryBuilder('e').addSelect('e.secretSealed').where('e.id = :id', { id: config.teacherEndpointId }).getOneOrFail();
-  if (endpoint.secretSealed && !deps.secretKey) throw new Error('the teacher endpoint has an API key but this worker has no RETORT_SECRET_KEY');
-  const apiKey = endpoint.secretSealed ? new SecretBox(deps.secretKey!).open(endpoint.secretSealed) : undefined;
-  const source = await ds.getRepository(DatasetVersion).findOneByOrFail({ id: config.datasetVersionId });
+  const db = Repositories.of(ds, { secretKey: deps.secretKey });
+  const endpoint = await db.endpoints.findById(config.teacherEndpointId);
+  if (!endpoint) throw new PermanentRunError(`teacher endpoint ${config.teacherEndpointId} no longer exists`);
+  const apiKey = await db.endpoints.apiKey(endpoint.id);
+  const source = await db.datasetVersions.findById(config.datasetVersionId);
+  if (!source) throw new PermanentRunError(`dataset version ${config.datasetVersionId} no longer exists`);
   const prompts: Prompt[] = [];
   for await (const p of readPrompts(await deps.store.get(source.artifactKey))) prompts.push(p);
 
-  const doneRows: { prompt_idx: number }[] = await ds.query('SELECT DISTINCT prompt_idx FROM generation_result WHERE run_id = $1', [run.id]);
-  const done = new Set(doneRows.map((r) => String(r.prompt_idx)));
+  const done = new Set([...(await db.generationResults.answeredPrompts(run.id))].map(String));
   const abort = new AbortController();
   const cancelled = watchCancel(runs, run.id, deps.cancelPollMs ?? 1000, () => abort.abort());
   const client = createTeacherClient({ baseUrl: endpoint.baseUrl, model: endpoint.model, apiKey, maxConcurrency: endpoint.maxConcurrency, requestsPerMinute: endpoint.requestsPerMinute ?? undefined, tokensPerMinute: endpoint.tokensPerMinute ?? undefined, timeoutMs: endpoint.timeoutMs, signal: abort.signal });
@@ -52,7 +53,7 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
       skip: done,
       signal: abort.signal,
       onResult: async (id, result) => {
-        await persist(deps, run.id, prompts[Number(id)], result, config);
+        await persist(deps, db, run.id, prompts[Number(id)], result, config);
         answered += 1;
         if (Date.now() - lastEvent > 500 || answered === prompts.length) {
           lastEvent = Date.now();
@@ -78,19 +79,19 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
   }
   if (failures) throw new Error(`${failures} prompt(s) failed after retries; retry the run to ask for just those`);
 
-  const kept = await ds.query(`SELECT count(*)::int AS n FROM generation_result WHERE run_id = $1 AND dropped IS NULL`, [run.id]);
-  if (kept[0].n === 0) {
-    const why: { reason: string; n: number }[] = await ds.query(`SELECT split_part(dropped, ':', 1) AS reason, count(*)::int AS n FROM generation_result WHERE run_id = $1 GROUP BY 1 ORDER BY 2 DESC`, [run.id]);
+  const kept = await db.generationResults.keptCount(run.id);
+  if (kept === 0) {
+    const why = await db.generationResults.dropReasons(run.id);
     throw new PermanentRunError(`the filters dropped every teacher answer (${why.map((w) => `${w.reason}: ${w.n}`).join(', ')}); change the filters or max_tokens and retry`);
   }
-  const version = await outputVersion(deps, run, config, prompts);
+  const version = await outputVersion(deps, db, run, config, prompts);
   // Guarded: a run cancelled meanwhile stays cancelled.
-  await runs.succeed(run.id, { answered, total: prompts.length, failures: 0, kept: kept[0].n, outputVersionId: version.id });
+  await runs.succeed(run.id, { answered, total: prompts.length, failures: 0, kept, outputVersionId: version.id });
   return { status: 'succeeded', versionId: version.id };
 }
 
 /** One prompt's samples, with the filters' verdicts, in one statement (all or nothing). */
-async function persist(deps: GenerateJobDeps, runId: string, prompt: Prompt, result: TeacherResult, config: GenerateRunConfig): Promise<void> {
+async function persist(deps: GenerateJobDeps, db: Repositories, runId: string, prompt: Prompt, result: TeacherResult, config: GenerateRunConfig): Promise<void> {
   const { kept, dropped } = filterSamples(result.samples, { ...config.filters, reference: config.filters.verifier ? prompt.reference : undefined });
   const reasonOf = new Map(dropped.map((d) => [d.sample.index, `${d.reason}: ${d.detail}`]));
   const rows = [...kept, ...dropped.map((d) => d.sample)];
@@ -99,40 +100,23 @@ async function persist(deps: GenerateJobDeps, runId: string, prompt: Prompt, res
     logprobsKey = `runs/${runId}/logprobs/${String(prompt.idx).padStart(8, '0')}.json`;
     await deps.store.put(logprobsKey, JSON.stringify(result.samples.map((s) => ({ sample: s.index, logprobs: s.logprobs ?? [] }))));
   }
-  const perSample = Math.round(result.usage.completionTokens / Math.max(1, result.samples.length));
-  await deps.ds.query(
-    `INSERT INTO generation_result (run_id, prompt_idx, sample, output, reasoning, finish_reason, prompt_tokens, completion_tokens, logprobs_key, dropped)
-     SELECT $1, $2, s.sample, s.output, s.reasoning, s.finish, $3, $4, $5, s.dropped
-     FROM unnest($6::int[], $7::text[], $8::text[], $9::text[], $10::text[]) AS s(sample, output, reasoning, finish, dropped)
-     ON CONFLICT (run_id, prompt_idx, sample) DO NOTHING`,
-    [
-      runId,
-      prompt.idx,
-      result.usage.promptTokens,
-      perSample,
-      logprobsKey,
-      rows.map((s) => s.index),
-      rows.map((s) => s.content),
-      rows.map((s) => s.reasoning),
-      rows.map((s) => s.finishReason),
-      rows.map((s) => reasonOf.get(s.index) ?? null),
-    ],
+  const usage = { promptTokens: result.usage.promptTokens, completionTokensPerSample: Math.round(result.usage.completionTokens / Math.max(1, result.samples.length)) };
+  await db.generationResults.insertPrompt(
+    runId,
+    prompt.idx,
+    usage,
+    logprobsKey,
+    rows.map((s) => ({ sample: s.index, output: s.content, reasoning: s.reasoning, finishReason: s.finishReason, dropped: reasonOf.get(s.index) ?? null })),
   );
 }
 
 /** The kept samples as a new version of the output data set, once per run. */
-async function outputVersion(deps: GenerateJobDeps, run: Run, config: GenerateRunConfig, prompts: Prompt[]): Promise<DatasetVersion> {
-  const { ds } = deps;
-  await ds.query(`INSERT INTO dataset (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [config.outputDataset, 'synthetic data from a teacher']);
-  const dataset = await ds.getRepository(Dataset).findOneByOrFail({ name: config.outputDataset });
-  const existing: DatasetVersion[] = await ds.getRepository(DatasetVersion).createQueryBuilder('v').where(`v.lineage->>'runId' = :runId`, { runId: run.id }).getMany();
-  if (existing.length) return existing[0];
+async function outputVersion(deps: GenerateJobDeps, db: Repositories, run: Run, config: GenerateRunConfig, prompts: Prompt[]): Promise<DatasetVersion> {
+  const dataset = await db.datasets.ensure(config.outputDataset, 'synthetic data from a teacher');
+  const existing = await db.datasetVersions.ofGenerationRun(run.id);
+  if (existing) return existing;
   async function* lines(): AsyncGenerator<string> {
-    const rows: { prompt_idx: number; sample: number; output: string; reasoning: string | null }[] = await ds.query(
-      `SELECT prompt_idx, sample, output, reasoning FROM generation_result WHERE run_id = $1 AND dropped IS NULL ORDER BY prompt_idx, sample`,
-      [run.id],
-    );
-    for (const r of rows) {
+    for (const r of await db.generationResults.keptSamples(run.id)) {
       const p = prompts[r.prompt_idx];
       const record: ChatRecord = { messages: [...p.messages, { role: 'assistant', content: buildTarget({ content: r.output, reasoning: r.reasoning }, config.reasoning) }] };
       if (p.tags?.length) record.tags = p.tags;
@@ -140,6 +124,14 @@ async function outputVersion(deps: GenerateJobDeps, run: Run, config: GenerateRu
       yield canonicalLine(record);
     }
   }
-  return createDatasetVersion({ ds, store: deps.store, enqueueImport: deps.enqueueImport }, dataset.id, Readable.from(lines()), { name: `run:${run.id}`, tokenId: null }, { source: 'generation', runId: run.id }, { purpose: 'train' });
+  return createDatasetVersion(
+    {
+      store: deps.store,
+      save: (artifact) => db.datasetVersions.createNext({ ...artifact, datasetId: dataset.id, lineage: { source: 'generation', runId: run.id }, purpose: 'train', tokenizerModelId: null }, { name: `run:${run.id}`, tokenId: null }),
+      enqueueImport: (version) => deps.enqueueImport(version.id),
+    },
+    dataset.id,
+    Readable.from(lines()),
+    { purpose: 'train' },
+  );
 }
-

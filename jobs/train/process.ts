@@ -5,10 +5,10 @@ import * as path from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { RunJobResult, RunPayload, TrainRunConfig } from '@retort/contracts';
 import { LineError, parseRecord, readLines } from '@retort/datasets';
-import { Adapter, AdapterVersion, BaseModel, DatasetVersion, Endpoint, type Run, type RunRepository } from '@retort/db';
+import { Repositories, type AdapterVersion, type BaseModel, type DatasetVersion, type Run, type RunRepository } from '@retort/db';
 import { initBackend, runTraining, trainConfigOf, type TeacherTokenLogprob, type TrainProgress, type TrainRecord } from '@retort/engine';
 import type { ArtifactStore } from '@retort/storage';
-import { beginRun, watchCancel } from '../run-step';
+import { beginRun, found, watchCancel } from '../run-step';
 import { artifactCheckpointStore } from './artifact-checkpoints';
 import { codeVersion } from './code-version';
 
@@ -30,14 +30,15 @@ const ADAPTER_FILES = ['adapter_model.safetensors', 'adapter_config.json'];
  */
 export async function processTrain(payload: RunPayload, deps: TrainJobDeps): Promise<RunJobResult> {
   const { ds } = deps;
-  const begun = await beginRun(ds, payload.runId, 'train', deps.worker, { predecessor: (c) => c.dataFromRunId, prepare: (c, runs) => trainingData(ds, runs, c) });
+  const db = Repositories.of(ds);
+  const begun = await beginRun(ds, payload.runId, 'train', deps.worker, { predecessor: (c) => c.dataFromRunId, prepare: (c, runs) => trainingData(db, runs, c) });
   if ('result' in begun) return begun.result;
   const { run, config, runs } = begun;
 
   await initBackend();
-  const model = await ds.getRepository(BaseModel).findOneByOrFail({ id: config.baseModelId });
-  const data = await loadRecords(deps, config.datasetVersionIds, config.tag);
-  const evalData = config.evalDatasetVersionId ? await loadRecords(deps, [config.evalDatasetVersionId], config.evalTag) : undefined;
+  const model = await found(db.baseModels.findById(config.baseModelId), `base model ${config.baseModelId}`);
+  const data = await loadRecords(deps, db, config.datasetVersionIds, config.tag);
+  const evalData = config.evalDatasetVersionId ? await loadRecords(deps, db, [config.evalDatasetVersionId], config.evalTag) : undefined;
   const hp = config.hyperparameters;
   const engineConfig = trainConfigOf(hp);
 
@@ -69,7 +70,7 @@ export async function processTrain(payload: RunPayload, deps: TrainJobDeps): Pro
       return { status: 'cancelled' };
     }
     const metrics = { finalLoss: result.finalLoss, steps: result.step, trainExamples: result.trainExamples, evalExamples: result.evalExamples, ...(result.eval ? { eval: result.eval } : {}), ...(result.kd ? { kd: result.kd } : {}) };
-    const version = await registerAdapter(deps, runs, run, config, model, out, metrics);
+    const version = await registerAdapter(deps, db, runs, run, config, model, out, metrics);
     await runs.succeed(run.id, { ...metrics, step: result.step, totalSteps: hp.steps, adapterVersionId: version.id });
     await runs.event(run.id, 'info', 'message', { message: `adapter ${config.adapterName} v${version.version} registered` });
     return { status: 'succeeded', adapterVersionId: version.id };
@@ -79,66 +80,58 @@ export async function processTrain(payload: RunPayload, deps: TrainJobDeps): Pro
   }
 }
 
-async function registerAdapter(deps: TrainJobDeps, runs: RunRepository, run: Run, config: TrainRunConfig, model: BaseModel, dir: string, metrics: Record<string, unknown>): Promise<AdapterVersion> {
+async function registerAdapter(deps: TrainJobDeps, db: Repositories, runs: RunRepository, run: Run, config: TrainRunConfig, model: BaseModel, dir: string, metrics: Record<string, unknown>): Promise<AdapterVersion> {
   const prefix = `adapters/${config.adapterName}/runs/${run.id}/`;
   for (const f of ADAPTER_FILES) await deps.store.put(prefix + f, fs.readFileSync(path.join(dir, f)));
   const sha256 = createHash('sha256').update(fs.readFileSync(path.join(dir, 'adapter_model.safetensors'))).digest('hex');
   // Read before the transaction: on the embedded Postgres (one session for every connection) a
   // query on another connection inside it would wait for the transaction, which waits for it.
-  const teacherEndpoint = await teacherOf(deps.ds, runs, config);
-  return deps.ds.transaction(async (m) => {
-    const existing = await m.getRepository(AdapterVersion).findOneBy({ runId: run.id });
-    if (existing) return existing;
-    await m.query(`INSERT INTO adapter (name, base_model_id) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [config.adapterName, model.id]);
-    const adapter = await m.getRepository(Adapter).createQueryBuilder('a').setLock('pessimistic_write').where('a.name = :name', { name: config.adapterName }).getOneOrFail();
-    const { max } = await m.getRepository(AdapterVersion).createQueryBuilder('v').select('MAX(v.version)', 'max').where('v.adapter_id = :id', { id: adapter.id }).getRawOne();
-    return m.getRepository(AdapterVersion).save(
-      m.getRepository(AdapterVersion).create({
-        adapterId: adapter.id,
-        version: (max ?? 0) + 1,
-        artifactPrefix: prefix,
-        sha256,
-        config: JSON.parse(fs.readFileSync(path.join(dir, 'adapter_config.json'), 'utf8')),
-        metrics,
-        lineage: {
-          baseModel: { id: model.id, name: model.name },
-          datasetVersions: config.datasetVersionIds,
-          evalDatasetVersion: config.evalDatasetVersionId ?? null,
-          teacherEndpoint,
-          run: run.id,
-          pipeline: run.parentId,
-          hyperparameters: config.hyperparameters,
-          codeVersion: codeVersion(),
-        },
-        runId: run.id,
-      }),
-    );
-  });
+  const teacherEndpoint = await teacherOf(db, runs, config);
+  return db.adapters.registerVersion(
+    { name: config.adapterName, baseModelId: model.id },
+    {
+      artifactPrefix: prefix,
+      sha256,
+      config: JSON.parse(fs.readFileSync(path.join(dir, 'adapter_config.json'), 'utf8')),
+      metrics,
+      lineage: {
+        baseModel: { id: model.id, name: model.name },
+        datasetVersions: config.datasetVersionIds,
+        evalDatasetVersion: config.evalDatasetVersionId ?? null,
+        teacherEndpoint,
+        run: run.id,
+        pipeline: run.parentId,
+        hyperparameters: config.hyperparameters,
+        codeVersion: codeVersion(),
+      },
+      runId: run.id,
+    },
+  );
 }
 
 /** The teacher whose answers the training data came from, when it came from a generation run. */
-async function teacherOf(ds: DataSource, runs: RunRepository, config: TrainRunConfig): Promise<{ id: string; name: string; model: string } | null> {
+async function teacherOf(db: Repositories, runs: RunRepository, config: TrainRunConfig): Promise<{ id: string; name: string; model: string } | null> {
   if (!config.dataFromRunId) return null;
   const generation = await runs.find(config.dataFromRunId);
   const endpointId = (generation?.config as { teacherEndpointId?: string } | undefined)?.teacherEndpointId;
-  const endpoint = endpointId ? await ds.getRepository(Endpoint).findOneBy({ id: endpointId }) : null;
+  const endpoint = endpointId ? await db.endpoints.findById(endpointId) : null;
   return endpoint ? { id: endpoint.id, name: endpoint.name, model: endpoint.model } : null;
 }
 
 /** In a pipeline, the data is the version the generation step made, once the datasets queue imported it. */
-async function trainingData(ds: DataSource, runs: RunRepository, config: TrainRunConfig): Promise<TrainRunConfig> {
+async function trainingData(db: Repositories, runs: RunRepository, config: TrainRunConfig): Promise<TrainRunConfig> {
   if (!config.dataFromRunId) return config;
   const generated = await runs.get(config.dataFromRunId);
   const versionId = (generated.progress as { outputVersionId: string }).outputVersionId;
-  await waitReady(ds, versionId);
+  await waitReady(db, versionId);
   return { ...config, datasetVersionIds: [versionId] };
 }
 
 /** A generated version is imported by the datasets queue; training reads its artifact once that is done. */
-async function waitReady(ds: DataSource, versionId: string, timeoutMs = 10 * 60 * 1000): Promise<void> {
+async function waitReady(db: Repositories, versionId: string, timeoutMs = 10 * 60 * 1000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = await ds.getRepository(DatasetVersion).findOneByOrFail({ id: versionId });
+    const v = await found(db.datasetVersions.findById(versionId), `dataset version ${versionId}`);
     if (v.status === 'ready') return;
     if (v.status === 'failed') throw new Error(`dataset version ${versionId} failed: ${v.error}`);
     if (Date.now() > deadline) throw new Error(`dataset version ${versionId} is still ${v.status}`);
@@ -147,11 +140,11 @@ async function waitReady(ds: DataSource, versionId: string, timeoutMs = 10 * 60 
 }
 
 /** A data set version's records (optionally only those with a tag), from its canonical artifact. */
-async function loadRecords(deps: TrainJobDeps, versionIds: string[], tag?: string): Promise<TrainRecord[]> {
+async function loadRecords(deps: TrainJobDeps, db: Repositories, versionIds: string[], tag?: string): Promise<TrainRecord[]> {
   const out: TrainRecord[] = [];
   for (const id of versionIds) {
-    const version = await deps.ds.getRepository(DatasetVersion).findOneByOrFail({ id });
-    const logprobs = await teacherLogprobs(deps, version);
+    const version = await found(db.datasetVersions.findById(id), `dataset version ${id}`);
+    const logprobs = await teacherLogprobs(deps, db, version);
     for await (const item of readLines(await deps.store.get(version.artifactKey), { maxLineBytes: 64 * 1024 * 1024 })) {
       if (item instanceof LineError) throw item;
       const parsed = parseRecord(item.text, { format: 'chat' });
@@ -172,13 +165,10 @@ async function loadRecords(deps: TrainJobDeps, versionIds: string[], tag?: strin
  * The teacher's per-token logprobs of a generated data set's answers, by "prompt:sample", when its
  * generation run kept them (artifacts written by the generate job); undefined otherwise.
  */
-async function teacherLogprobs(deps: TrainJobDeps, version: DatasetVersion): Promise<Map<string, TeacherTokenLogprob[]> | undefined> {
+async function teacherLogprobs(deps: TrainJobDeps, db: Repositories, version: DatasetVersion): Promise<Map<string, TeacherTokenLogprob[]> | undefined> {
   const lineage = version.lineage as { source?: string; runId?: string } | null;
   if (lineage?.source !== 'generation' || !lineage.runId) return undefined;
-  const rows: { prompt_idx: number; logprobs_key: string }[] = await deps.ds.query(
-    'SELECT DISTINCT prompt_idx, logprobs_key FROM generation_result WHERE run_id = $1 AND logprobs_key IS NOT NULL',
-    [lineage.runId],
-  );
+  const rows = await db.generationResults.logprobKeys(lineage.runId);
   if (!rows.length) return undefined;
   const map = new Map<string, TeacherTokenLogprob[]>();
   for (const row of rows) {

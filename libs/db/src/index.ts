@@ -17,4 +17,4 @@ export { EndpointRepository, MissingSecretKeyError, type EndpointFields, type En
 export { ApiTokenRepository } from './repositories/api-token.repository';
 export { AuditLogRepository, type AuditEntry, type AuditFilter } from './repositories/audit-log.repository';
 export { BaseModelRepository } from './repositories/base-model.repository';
-export { createDatasetVersion, type CreateVersionDeps } from './create-dataset-version-legacy';
+export { GenerationResultRepository, type GeneratedSample } from './repositories/generation-result.repository';

@@ -1,9 +1,8 @@
 import { Inject, Logger } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { JOB_PAYLOAD_SCHEMA, JobName, QueueName } from '@retort/contracts';
-import { Repositories, Run } from '@retort/db';
+import { Repositories } from '@retort/db';
 import { PromotionService } from './promotion.service';
 
 /** Auto-promotion of a scheduled pipeline's candidate whose gate passed (queued by the worker). */
@@ -12,7 +11,6 @@ export class RegistryProcessor extends WorkerHost {
   private readonly log = new Logger('registry');
 
   constructor(
-    @Inject(DataSource) private readonly ds: DataSource,
     @Inject(Repositories) private readonly db: Repositories,
     @Inject(PromotionService) private readonly promotion: PromotionService,
   ) {
@@ -25,7 +23,7 @@ export class RegistryProcessor extends WorkerHost {
     const version = await this.db.adapters.findVersionById(payload.adapterVersionId);
     const adapter = version && (await this.db.adapters.findById(version.adapterId));
     if (!version || !adapter) throw new Error(`adapter version ${payload.adapterVersionId} does not exist`);
-    const run = await this.ds.getRepository(Run).findOneByOrFail({ id: payload.pipelineRunId });
+    const run = await this.db.runs.get(payload.pipelineRunId);
     const who = { name: `auto-promote:${run.id}`, tokenId: null as unknown as string, role: 'admin' as const };
     try {
       const result = await this.promotion.promote(adapter.id, { version: version.version, stage: 'production' }, who);

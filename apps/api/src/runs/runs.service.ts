@@ -1,9 +1,8 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import type { FlowJob, FlowProducer, Queue } from 'bullmq';
-import { DataSource, In } from 'typeorm';
 import { CreateGenerateRunSchema, fitPools, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig } from '@retort/contracts';
-import { Adapter, AdapterVersion, Checkpoint, DatasetVersion, Endpoint, Run, RunEvent, RunRepository } from '@retort/db';
+import { Repositories, type Checkpoint, type Endpoint, type Run, type RunEvent } from '@retort/db';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token.service';
 import { filterIds, type ListQuery } from '../common/list-query';
@@ -21,11 +20,10 @@ export interface PipelineOptions {
 }
 @Injectable()
 export class RunsService {
-  private readonly runs: RunRepository;
   private readonly queues: Record<JobRunKind, Queue>;
 
   constructor(
-    @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(Repositories) private readonly db: Repositories,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(ModelsService) private readonly models: ModelsService,
     @Inject(WorkersService) private readonly workers: WorkersService,
@@ -34,7 +32,6 @@ export class RunsService {
     @InjectQueue(QueueName.evaluate) private readonly evaluateQueue: Queue,
     @InjectFlowProducer(FlowName.pipelines) private readonly flows: FlowProducer,
   ) {
-    this.runs = new RunRepository(ds);
     this.queues = { train: trainQueue, generate: generateQueue, evaluate: evaluateQueue };
   }
 
@@ -48,9 +45,9 @@ export class RunsService {
   async create(dto: CreateRunDto, who: Principal, pipelineOptions: PipelineOptions = {}): Promise<Run> {
     if (dto.kind === 'pipeline') return this.createPipeline(dto, who, { gate: dto.gate, autoPromote: dto.autoPromote, ...pipelineOptions });
     const config = dto.kind === 'train' ? await this.trainConfig(dto) : dto.kind === 'generate' ? await this.generateConfig(dto) : await this.evaluateConfig(dto);
-    const run = await this.ds.transaction(async (m) => {
-      const saved = await RunRepository.in(m).create({ kind: dto.kind, config });
-      await this.audit.record(who, 'run.create', { type: 'run', id: saved.id }, { kind: dto.kind }, m);
+    const run = await this.db.transaction(async (tx) => {
+      const saved = await tx.runs.create({ kind: dto.kind, config });
+      await this.audit.record(who, 'run.create', { type: 'run', id: saved.id }, { kind: dto.kind }, tx);
       return saved;
     });
     await this.enqueue(run);
@@ -71,8 +68,8 @@ export class RunsService {
     await this.readyVersions([{ id: dto.evalDatasetVersion, path: 'evalDatasetVersion' }]);
     // Token-level KD holds the teacher's distributions too, when the generation keeps logprobs.
     await this.checkCapacity(model.config, dto.hyperparameters, gen.logprobs !== undefined && dto.hyperparameters.kdAlpha > 0);
-    const runs = await this.ds.transaction(async (m) => {
-      const runs = RunRepository.in(m);
+    const runs = await this.db.transaction(async (tx) => {
+      const runs = tx.runs;
       const scheduleId = opts.scheduleId ?? null;
       const make = (kind: Run['kind'], parentId: string | null, config: object) => runs.create({ kind, config, parentId, scheduleId });
       const pipeline = await make('pipeline', null, {});
@@ -91,7 +88,7 @@ export class RunsService {
       } satisfies EvaluateRunConfig);
       pipeline.config = { steps: { generate: generate.id, train: train.id, evaluate: evaluate.id }, autoPromote: opts.autoPromote ?? false } satisfies PipelineRunConfig;
       await runs.setConfig(pipeline.id, pipeline.config);
-      await this.audit.record(who, 'run.create', { type: 'run', id: pipeline.id }, { kind: 'pipeline', adapter: dto.adapter }, m);
+      await this.audit.record(who, 'run.create', { type: 'run', id: pipeline.id }, { kind: 'pipeline', adapter: dto.adapter }, tx);
       return { pipeline, generate, train, evaluate };
     });
     await this.addFlow(runs.pipeline);
@@ -169,26 +166,25 @@ export class RunsService {
   /** "name@version" (or "name" for its latest version) or a version id. */
   private async adapterVersionId(ref: string, path: string): Promise<string> {
     if (/^[0-9a-f-]{36}$/i.test(ref)) {
-      const v = await this.ds.getRepository(AdapterVersion).findOneBy({ id: ref });
+      const v = await this.db.adapters.findVersionById(ref);
       if (v) return v.id;
     } else {
       const [name, version] = ref.split('@');
-      const adapter = await this.ds.getRepository(Adapter).findOneBy({ name });
-      const v = adapter && (await this.ds.getRepository(AdapterVersion).findOne({ where: { adapterId: adapter.id, ...(version ? { version: Number(version.replace(/^v/, '')) } : {}) }, order: { version: 'DESC' } }));
+      const adapter = await this.db.adapters.findByName(name);
+      const v = adapter && (version ? await this.db.adapters.findVersion(adapter.id, Number(version.replace(/^v/, ''))) : await this.db.adapters.latestVersion(adapter.id));
       if (v) return v.id;
     }
     throw new ProblemException(400, 'validation', `no adapter version "${ref}"`, { errors: [{ path, message: 'unknown adapter version' }] });
   }
 
   private async teacher(ref: string): Promise<Endpoint> {
-    const isUuid = /^[0-9a-f-]{36}$/i.test(ref);
-    const teacher = await this.ds.getRepository(Endpoint).findOneBy(isUuid ? { id: ref } : { name: ref });
+    const teacher = await this.db.endpoints.findByRef(ref);
     if (!teacher || teacher.purpose !== 'teacher') throw new ProblemException(400, 'validation', `no teacher endpoint "${ref}"`, { errors: [{ path: 'teacher', message: teacher ? 'is a serving endpoint, not a teacher' : 'unknown endpoint' }] });
     return teacher;
   }
 
   private async readyVersions(refs: { id: string; path: string }[]): Promise<void> {
-    const versions = await this.ds.getRepository(DatasetVersion).findBy({ id: In(refs.map((r) => r.id)) });
+    const versions = await this.db.datasetVersions.findByIds(refs.map((r) => r.id));
     for (const { id, path } of refs) {
       const v = versions.find((x) => x.id === id);
       if (!v) throw new ProblemException(400, 'validation', `dataset version ${id} does not exist`, { errors: [{ path, message: 'unknown dataset version' }] });
@@ -198,7 +194,7 @@ export class RunsService {
 
   list(q: ListQuery): Promise<[Run[], number]> {
     const text = (key: string) => (typeof q.filter[key] === 'string' ? (q.filter[key] as string) : undefined);
-    return this.runs.list({
+    return this.db.runs.list({
       where: { kind: text('kind'), status: text('status'), parentId: q.filter.parentId === null ? null : text('parentId'), ids: Array.isArray(q.filter.id) ? filterIds(q) : undefined },
       order: { [q.sort.field]: q.sort.order },
       skip: q.skip,
@@ -207,19 +203,19 @@ export class RunsService {
   }
 
   async get(id: string): Promise<Run> {
-    const run = await this.runs.find(id);
+    const run = await this.db.runs.find(id);
     if (!run) throw new NotFoundException(`run ${id} does not exist`);
     return run;
   }
 
   async events(id: string, afterId = '0', limit = 1000): Promise<RunEvent[]> {
     await this.get(id);
-    return this.runs.events(id, afterId, limit);
+    return this.db.runs.events(id, afterId, limit);
   }
 
   async checkpoints(id: string): Promise<Checkpoint[]> {
     await this.get(id);
-    return this.runs.checkpoints(id);
+    return this.db.runs.checkpoints(id);
   }
 
   /** Queued runs stop at once; a running one stops within one training step (the worker polls). */
@@ -228,11 +224,11 @@ export class RunsService {
     if (FINISHED.includes(run.status)) throw new ProblemException(409, 'run-finished', `run ${id} is already ${run.status}`);
     if (run.kind === 'pipeline') {
       // Every unfinished step stops: queued ones at once, the running one within a step.
-      await this.runs.cancelPipeline(id);
+      await this.db.runs.cancelPipeline(id);
       await this.audit.record(who, 'run.cancel', { type: 'run', id });
       return this.get(id);
     }
-    await this.runs.cancel(run);
+    await this.db.runs.cancel(run);
     const { job } = await this.jobOf(run);
     if (job && (await job.isWaiting().catch(() => false))) await job.remove().catch(() => undefined);
     await this.audit.record(who, 'run.cancel', { type: 'run', id });
@@ -248,20 +244,20 @@ export class RunsService {
       // The old flow's jobs go first, root (evaluate) first with its children. A step still winding
       // down (its worker has not noticed the cancel yet) holds a lock and keeps its job id busy:
       // BullMQ then removes nothing and the retry waits, so no old job can shadow a new one.
-      const steps = await this.runs.steps(id);
+      const steps = await this.db.runs.steps(id);
       const order = ['evaluate', 'train', 'generate'];
       for (const step of steps.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))) {
         const { job } = await this.jobOf(step);
         if (job && !(await job.remove().then(() => true, () => false))) throw new ProblemException(409, 'run-stopping', `pipeline ${id} is still stopping; retry in a moment`);
       }
-      await this.runs.requeuePipeline(id);
+      await this.db.runs.requeuePipeline(id);
       await this.addFlow(run);
       await this.audit.record(who, 'run.retry', { type: 'run', id });
       return this.get(id);
     }
     const { job: old } = await this.jobOf(run);
     if (old && !(await old.remove().then(() => true, () => false))) throw new ProblemException(409, 'run-stopping', `run ${id} is still stopping; retry in a moment`);
-    await this.runs.requeue(id);
+    await this.db.runs.requeue(id);
     await this.enqueue(run);
     await this.audit.record(who, 'run.retry', { type: 'run', id });
     return this.get(id);

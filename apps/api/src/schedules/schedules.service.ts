@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { CreatePipelineRunSchema, JobName, nextFireTimes, QueueName, ScheduleTemplateSchema, type CreateScheduleDto, type UpdateScheduleDto } from '@retort/contracts';
-import { Repositories, Run, type Schedule } from '@retort/db';
+import { Repositories, type Schedule } from '@retort/db';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token.service';
 import { idFilter, type ListQuery } from '../common/list-query';
@@ -22,7 +21,6 @@ export class SchedulesService implements OnApplicationBootstrap {
   private readonly log = new Logger('schedules');
 
   constructor(
-    @Inject(DataSource) private readonly ds: DataSource,
     @Inject(Repositories) private readonly db: Repositories,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(RunsService) private readonly runs: RunsService,
@@ -96,7 +94,7 @@ export class SchedulesService implements OnApplicationBootstrap {
     const s = await this.db.schedules.findById(scheduleId);
     if (!s) return skip('the schedule was deleted');
     if (s.lastRunId) {
-      const last = await this.ds.getRepository(Run).findOneBy({ id: s.lastRunId });
+      const last = await this.db.runs.find(s.lastRunId);
       if (last && ACTIVE.includes(last.status)) return skip(`the previous run ${last.id} is still ${last.status}`);
     }
     try {

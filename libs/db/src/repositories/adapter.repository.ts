@@ -66,7 +66,7 @@ export class AdapterRepository extends NamedRepository<Adapter> {
     await this.m.query(`UPDATE adapter_version SET metrics = metrics || jsonb_build_object('evaluation', $2::jsonb) WHERE id = $1`, [versionId, JSON.stringify(evaluation)]);
   }
 
-  async setGate(versionId: string, gate: Record<string, unknown>): Promise<void> {
+  async setGate(versionId: string, gate: object): Promise<void> {
     await this.m.query(`UPDATE adapter_version SET gate = $2 WHERE id = $1`, [versionId, JSON.stringify(gate)]);
   }
 }

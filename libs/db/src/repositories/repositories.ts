@@ -8,7 +8,9 @@ import { DatasetVersionRepository } from './dataset-version.repository';
 import { DatasetRepository } from './dataset.repository';
 import { DeploymentRepository } from './deployment.repository';
 import { EndpointRepository } from './endpoint.repository';
+import { GenerationResultRepository } from './generation-result.repository';
 import { DatasetRecordRepository } from './record.repository';
+import { RunRepository } from './run.repository';
 import { ScheduleRepository } from './schedule.repository';
 
 export interface RepositoryOptions {
@@ -32,6 +34,8 @@ export class Repositories {
   readonly apiTokens: ApiTokenRepository;
   readonly audit: AuditLogRepository;
   readonly baseModels: BaseModelRepository;
+  readonly generationResults: GenerationResultRepository;
+  readonly runs: RunRepository;
 
   constructor(
     readonly manager: EntityManager,
@@ -48,6 +52,8 @@ export class Repositories {
     this.apiTokens = new ApiTokenRepository(manager);
     this.audit = new AuditLogRepository(manager);
     this.baseModels = new BaseModelRepository(manager);
+    this.generationResults = new GenerationResultRepository(manager);
+    this.runs = new RunRepository(manager);
   }
 
   static of(ds: DataSource, options: RepositoryOptions = {}): Repositories {

@@ -31,11 +31,6 @@ export class RunRepository {
     this.m = db instanceof DataSource ? db.manager : db;
   }
 
-  /** The same repository inside a transaction. */
-  static in(m: EntityManager): RunRepository {
-    return new RunRepository(m);
-  }
-
   create(run: NewRun): Promise<Run> {
     const repo = this.m.getRepository(Run);
     return repo.save(repo.create({ kind: run.kind, status: 'queued', config: run.config as Record<string, unknown>, progress: {}, parentId: run.parentId ?? null, error: null, worker: null, scheduleId: run.scheduleId ?? null }));
