@@ -3,6 +3,9 @@ import { HYPERPARAMETER_DEFAULTS, HyperparametersSchema } from './hyperparameter
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatusName = (typeof RUN_STATUSES)[number];
+/** A run in one of these states is over: it changes only when retried. */
+export const FINISHED_RUN_STATUSES: readonly RunStatusName[] = ['succeeded', 'failed', 'cancelled'];
+export const isFinishedRun = (status: string | undefined): boolean => !!status && (FINISHED_RUN_STATUSES as readonly string[]).includes(status);
 
 const name = z.string().min(1).max(100).regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'letters, digits, ".", "_" and "-", starting with a letter or digit');
 

@@ -63,7 +63,7 @@ export { train, evaluate, batchLoss, trainConfig, DEFAULT_TRAIN } from './train'
 export { trainConfigOf } from './hyperparameters';
 export type { BatchLossOptions } from './train';
 export type { TrainConfig, TrainOptions, TrainProgress, TrainResult, EvalMetrics } from './train';
-export { dirCheckpointStore } from './trainer-state';
+export { checkpointFiles, dirCheckpointStore, readCheckpointFiles, TRAINER_STATE_FILE } from './trainer-state';
 export type { CheckpointStore, TrainCheckpoint } from './trainer-state';
 export { Rng } from './rng';
 export { generate, sampleToken } from './generate';

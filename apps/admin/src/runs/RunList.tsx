@@ -4,13 +4,14 @@ import ModelTraining from '@mui/icons-material/ModelTraining';
 import { Link } from 'react-router-dom';
 import { Box, Typography } from '@mui/material';
 import { Button, CreateButton, DataTable, DateField, List, ReferenceField, SelectInput, TextField, TopToolbar, useCanAccess } from 'react-admin';
+import { RUN_STATUSES } from '@retort/contracts';
 import { elapsedMs, formatDuration } from '../lib/time';
 import { pollRunsWhileActive } from './metrics';
 import { RunProgress } from './RunProgress';
 import { RunStatusChip } from './RunStatusChip';
 import type { Run } from './types';
 
-const STATUS_CHOICES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => ({ id: s, name: s }));
+const STATUS_CHOICES = RUN_STATUSES.map((s) => ({ id: s, name: s }));
 const KIND_CHOICES = ['train', 'generate', 'evaluate', 'pipeline'].map((k) => ({ id: k, name: k }));
 
 const filters = [

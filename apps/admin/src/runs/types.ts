@@ -1,8 +1,7 @@
-import type { RunStatusName, TrainRunConfig, TrainRunProgress } from '@retort/contracts';
+import { isFinishedRun, type RunStatusName, type TrainRunConfig, type TrainRunProgress } from '@retort/contracts';
 
 export type RunStatus = RunStatusName;
-export const FINISHED: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
-export const isFinished = (status: RunStatus | undefined) => !!status && FINISHED.includes(status);
+export const isFinished = (status: RunStatus | undefined) => isFinishedRun(status);
 
 /** run.progress while training (the latest metrics), and its final metrics once succeeded. */
 export type RunProgress = TrainRunProgress;

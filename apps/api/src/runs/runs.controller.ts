@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CheckpointResponseSchema, CreateRunSchema, RunEventResponseSchema, RunResponseSchema, type CreateRunDto } from '@retort/contracts';
+import { CheckpointResponseSchema, CreateRunSchema, isFinishedRun, RunEventResponseSchema, RunResponseSchema, type CreateRunDto } from '@retort/contracts';
 import { z } from 'zod';
 import type { AuthedRequest } from '../auth/auth.guard';
 import { Needs } from '../auth/roles.decorator';
@@ -63,7 +63,7 @@ export class RunsController {
         after = e.id;
       }
       const run = await this.runs.get(id);
-      if (['succeeded', 'failed', 'cancelled'].includes(run.status)) {
+      if (isFinishedRun(run.status)) {
         res.write(`event: end\ndata: ${JSON.stringify({ status: run.status })}\n\n`);
         break;
       }

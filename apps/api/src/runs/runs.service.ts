@@ -1,7 +1,7 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import type { FlowJob, FlowProducer, Queue } from 'bullmq';
-import { CreateGenerateRunSchema, fitPools, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig } from '@retort/contracts';
+import { CreateGenerateRunSchema, fitPools, isFinishedRun, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig } from '@retort/contracts';
 import { Repositories, type Checkpoint, type Endpoint, type Run, type RunEvent } from '@retort/db';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token.service';
@@ -10,7 +10,6 @@ import { ProblemException } from '../common/problem';
 import { ModelsService } from '../models/models.service';
 import { WorkersService } from '../workers/workers.service';
 
-const FINISHED = ['succeeded', 'failed', 'cancelled'];
 
 /** What a schedule adds to the pipelines it starts. */
 export interface PipelineOptions {
@@ -221,7 +220,7 @@ export class RunsService {
   /** Queued runs stop at once; a running one stops within one training step (the worker polls). */
   async cancel(id: string, who: Principal): Promise<Run> {
     const run = await this.get(id);
-    if (FINISHED.includes(run.status)) throw new ProblemException(409, 'run-finished', `run ${id} is already ${run.status}`);
+    if (isFinishedRun(run.status)) throw new ProblemException(409, 'run-finished', `run ${id} is already ${run.status}`);
     if (run.kind === 'pipeline') {
       // Every unfinished step stops: queued ones at once, the running one within a step.
       await this.db.runs.cancelPipeline(id);

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
+import { isFinishedRun } from '@retort/contracts';
 import { ApiClient } from '../client';
 import { addHyperparameterOptions, hyperparametersFromOptions } from '../hyperparameter-options';
 import { print, table } from '../output';
@@ -8,7 +9,6 @@ interface Run { id: string; kind: string; status: string; progress: Record<strin
 interface DatasetVersion { id: string; version: number; status: string }
 interface Dataset { id: string; name: string; versions: DatasetVersion[] }
 
-const FINISHED = ['succeeded', 'failed', 'cancelled'];
 
 export function registerRunCommand(program: Command): void {
   const run = program.command('run').description('runs: distill, train, eval, status, ls, cancel, retry');
@@ -153,7 +153,7 @@ async function watchPipeline(api: ApiClient, id: string, quiet: boolean): Promis
       .join(' | ');
     if (!quiet && line !== last) process.stderr.write(line + '\n');
     last = line;
-    if (FINISHED.includes(r.status)) return r;
+    if (isFinishedRun(r.status)) return r;
     await new Promise((res) => setTimeout(res, 1000));
   }
 }
@@ -172,7 +172,7 @@ async function watch(api: ApiClient, id: string, quiet: boolean): Promise<Run> {
     } else if (!bar && !quiet && p.step) {
       process.stderr.write(`step ${p.step}/${p.totalSteps} loss ${fmt(p.loss)}\n`);
     }
-    if (FINISHED.includes(r.status)) {
+    if (isFinishedRun(r.status)) {
       bar?.stop();
       return r;
     }
