@@ -26,6 +26,8 @@ export interface SubjectReport {
   label: string;
   kind: 'base' | 'adapter' | 'teacher';
   adapterVersionId?: string;
+  /** NAME@vVERSION of an adapter subject (what `retort adapter promote` takes). */
+  adapterRef?: string;
   n: number;
   scores: AnswerScores;
   loss?: number;
@@ -78,7 +80,7 @@ export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps
     try {
       const lora = loadAdapter(dir, model);
       const label = ref.label ?? `${adapter.name} v${av.version}`;
-      subjects.push({ ...(await scoreModel(label, 'adapter', model, lora, tok, prompts, config.maxTokens, pattern)), adapterVersionId: av.id });
+      subjects.push({ ...(await scoreModel(label, 'adapter', model, lora, tok, prompts, config.maxTokens, pattern)), adapterVersionId: av.id, adapterRef: `${adapter.name}@v${av.version}` });
       await progress(label);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -106,7 +108,8 @@ export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps
   }
   if (run.parentId) await runs.succeedPipeline(run.parentId, {
     adapterVersionId: candidate?.adapterVersionId,
-    scores: Object.fromEntries(subjects.map((x) => [x.label, { ...x.scores, loss: x.loss }])),
+    candidate: candidate?.adapterRef,
+    scores: Object.fromEntries(subjects.map((x) => [x.label, { ...x.scores, loss: x.loss, perplexity: x.perplexity, tokenAccuracy: x.tokenAccuracy }])),
     gate,
     evaluateRunId: run.id,
   });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { INestApplication, Logger, LogLevel } from '@nestjs/common';
+import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
@@ -8,13 +8,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RetortConfig } from '@retort/contracts';
 import { AppModule } from './app.module';
+import { RetortLogger } from './logger';
 import { TokenService } from './auth/token.service';
 import { MetricsService } from './metrics/metrics.service';
 
 export { resolveBootstrapToken, resolveSecretKey } from './auth/bootstrap-token';
 export { hashToken } from './auth/token.service';
-
-const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 export interface ApiApp {
   app: INestApplication;
@@ -24,7 +23,7 @@ export interface ApiApp {
 /** Builds the api (migrations run while it starts) without listening, for `startApi` and tests. */
 export async function createApiApp(config: RetortConfig, opts: { bootstrapToken?: string } = {}): Promise<ApiApp> {
   const app = await NestFactory.create(AppModule.forRoot(config), {
-    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+    logger: new RetortLogger(config),
     bodyParser: false,
   });
   app.enableShutdownHooks();

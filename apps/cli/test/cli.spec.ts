@@ -99,5 +99,24 @@ describe('retort CLI', () => {
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/no base model "nope"/);
     });
+
+    it('lists a finished run with its final loss', async () => {
+      const ls = await retort(['run', 'ls'], env);
+      expect(ls.code).toBe(0);
+      expect(ls.stdout).toMatch(/\btrain\s+succeeded\s+6\s+\d+\.\d{4}\b/);
+    });
+
+    it('registers a model directory with model register and lists it', async () => {
+      const modelDir = path.join(dir, 'student-2');
+      initModel({ family: 'qwen2', config: { hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, intermediate_size: 64 }, out: modelDir, seed: 2 });
+      const registered = await retort(['model', 'register', 'student-2', '--path', path.relative(process.cwd(), modelDir)], env);
+      expect(registered.code).toBe(0);
+      expect(registered.stdout).toContain(`model student-2 (qwen2) registered from ${modelDir}`);
+      const ls = await retort(['--json', 'model', 'ls'], env);
+      expect(JSON.parse(ls.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'student-2', family: 'qwen2', path: modelDir })]));
+      const again = await retort(['model', 'register', 'student-2', '--path', modelDir], env);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/already exists/);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { INestApplicationContext, Logger, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, INestApplicationContext, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import * as os from 'node:os';
 import { QueueName, WASM_MAX_BYTES, WORKER_QUEUES, type RetortConfig } from '@retort/contracts';
@@ -40,7 +40,7 @@ export async function startWorker(config: RetortConfig, opts: WorkerOptions = {}
   }
   const memoryBytes = opts.memoryBytes ?? (backend === 'wasm' ? Math.min(WASM_MAX_BYTES, os.totalmem()) : os.totalmem());
   const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, queues), {
-    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+    logger: new ConsoleLogger({ logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1), colors: config.logColors }),
   });
   ctx.enableShutdownHooks();
   const registration = await registerWorker(config, { backend, memoryBytes, queues });

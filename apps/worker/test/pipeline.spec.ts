@@ -60,6 +60,8 @@ describe('pipeline runs', () => {
     expect(Object.keys(done.progress.scores)).toEqual(['base', 'candidate', 'teacher (teacher)']);
     expect(done.progress.scores['teacher (teacher)'].exact).toBe(1);
     expect(done.progress.scores.candidate.loss).toBeLessThan(done.progress.scores.base.loss);
+    expect(done.progress.candidate).toBe('pong@v1');
+    expect(done.progress.scores.candidate).toMatchObject({ perplexity: expect.any(Number), tokenAccuracy: expect.any(Number) });
     const synthetic = (await api().get(`/api/v1/dataset-versions/${generate.progress.outputVersionId}`).set('Authorization', op())).body;
     expect(synthetic).toMatchObject({ records: 16, lineage: { source: 'generation', runId: generate.id } });
   });

@@ -28,6 +28,8 @@ const EnvSchema = z
     RETORT_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
     RETORT_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, "_" and "-" only').default('retort'),
     RETORT_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+    /** 1: ANSI colours in the log, 0: plain text; unset: colours only on a terminal. */
+    RETORT_LOG_COLORS: z.enum(['0', '1']).optional(),
     RETORT_MAX_UPLOAD_MB: z.coerce.number().int().min(1).default(1024),
     RETORT_SERVING_DIR: z.string().min(1).optional(),
     RETORT_SERVING_SERVER_ROOT: z.string().min(1).optional(),
@@ -59,6 +61,8 @@ export interface RetortConfig {
   secretKey?: string;
   queuePrefix: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  /** ANSI colours in the log (a terminal by default; plain text in files and pipes). */
+  logColors: boolean;
   maxUploadBytes: number;
   /** A worker holds a job's lock this long between renewals; a dead worker's job is taken over after it lapses. */
   jobLockMs: number;
@@ -110,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKey: e.RETORT_SECRET_KEY,
     queuePrefix: e.RETORT_QUEUE_PREFIX,
     logLevel: e.RETORT_LOG_LEVEL,
+    logColors: e.RETORT_LOG_COLORS === undefined ? Boolean(process.stdout.isTTY) : e.RETORT_LOG_COLORS === '1',
     maxUploadBytes: e.RETORT_MAX_UPLOAD_MB * 1024 * 1024,
     jobLockMs: e.RETORT_JOB_LOCK_MS,
     servingDir: e.RETORT_SERVING_DIR ?? `${home}/serving`,

@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { ALL_LINEAR, FAMILIES, isFamily } from '@retort/contracts';
+import { ApiClient } from '../client';
+import { print, table } from '../output';
 import { formatBytes, initBackend, initModel, safeDtypeOf, lastLogits, loadAdapter, loadModel, MemoryPlan, planMemory } from '@retort/engine';
 
 function parseIntList(s: string): number[] {
@@ -10,7 +13,25 @@ function parseIntList(s: string): number[] {
 }
 
 export function registerModelCommand(program: Command): void {
-  const model = program.command('model').description('base models: create, inspect');
+  const model = program.command('model').description('base models: register, list, create, inspect');
+
+  model
+    .command('register <name>')
+    .description('register a base model directory (Hugging Face layout, on a path the workers can read) with the api')
+    .requiredOption('--path <dir>', 'the model directory')
+    .action(async (name: string, o: { path: string }, cmd: Command) => {
+      const dir = path.resolve(o.path);
+      const { data } = await ApiClient.fromEnv().request<{ id: string; name: string; family: string; path: string }>('POST', '/api/v1/models', { json: { name, path: dir } });
+      print(Boolean(cmd.optsWithGlobals().json), data, () => `model ${data.name} (${data.family}) registered from ${data.path}`);
+    });
+
+  model
+    .command('ls')
+    .description('registered base models')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { data } = await ApiClient.fromEnv().request<{ name: string; family: string; path: string }[]>('GET', '/api/v1/models?range=[0,999]');
+      print(Boolean(cmd.optsWithGlobals().json), data, () => table(['name', 'family', 'path'], data.map((m) => [m.name, m.family, m.path])));
+    });
 
   model
     .command('init')

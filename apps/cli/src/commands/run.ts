@@ -1,11 +1,12 @@
 import { Command } from 'commander';
-import { SingleBar } from 'cli-progress';
+import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import { isFinishedRun } from '@retort/contracts';
 import { ApiClient } from '../client';
 import { addHyperparameterOptions, hyperparametersFromOptions } from '../hyperparameter-options';
 import { print, table } from '../output';
+import { fmt, lossOf, pipelineSummary, reportTable, STEP_ORDER, stepProgress, type Run } from '../run-output';
+import { addPipelineOptions, int, pipelineStepOptions } from '../pipeline-options';
 
-interface Run { id: string; kind: string; status: string; progress: Record<string, any>; error: string | null; worker: string | null; createdAt: string; config: Record<string, any> }
 interface DatasetVersion { id: string; version: number; status: string }
 interface Dataset { id: string; name: string; versions: DatasetVersion[] }
 
@@ -50,7 +51,7 @@ export function registerRunCommand(program: Command): void {
     .action(async (id: string, o: { watch?: boolean }) => {
       const api = ApiClient.fromEnv();
       const r = o.watch ? await watch(api, id, json()) : (await api.request<Run>('GET', `/api/v1/runs/${id}`)).data;
-      print(json(), r, () => `run ${r.id} (${r.kind}): ${r.status}  step ${r.progress.step ?? '-'}/${r.progress.totalSteps ?? '-'}  loss ${fmt(r.progress.loss)}${r.error ? `\n  error: ${r.error}` : ''}`);
+      print(json(), r, () => `run ${r.id} (${r.kind}): ${r.status}  step ${r.progress.step ?? '-'}/${r.progress.totalSteps ?? '-'}  loss ${fmt(lossOf(r))}${r.error ? `\n  error: ${r.error}` : ''}`);
     });
 
   run
@@ -58,7 +59,7 @@ export function registerRunCommand(program: Command): void {
     .description('recent runs')
     .action(async () => {
       const { data } = await ApiClient.fromEnv().request<Run[]>('GET', '/api/v1/runs?range=[0,49]');
-      print(json(), data, () => table(['id', 'kind', 'status', 'step', 'loss', 'created'], data.map((r) => [r.id, r.kind, r.status, String(r.progress.step ?? '-'), fmt(r.progress.loss), r.createdAt.slice(0, 19)])));
+      print(json(), data, () => table(['id', 'kind', 'status', 'step', 'loss', 'created'], data.map((r) => [r.id, r.kind, r.status, String(r.progress.step ?? '-'), fmt(lossOf(r)), r.createdAt.slice(0, 19)])));
     });
 
   for (const action of ['cancel', 'retry'] as const) {
@@ -79,13 +80,8 @@ export function registerRunCommand(program: Command): void {
     .requiredOption('--student <model>', 'student base model')
     .option('--eval-dataset <ref>', 'held-out set with reference answers (default: NAME-eval)')
     .option('--adapter <name>', 'adapter to register (default: STUDENT-DATASET)')
-    .option('--samples <n>', 'teacher samples per prompt', '1')
-    .option('--temperature <x>', 'teacher temperature', '0')
-    .option('--max-tokens <n>', 'teacher answer budget', '64')
-    .option('--logprobs <k>', "keep the teacher's top-k logprobs (k <= 20) for token-level KD, used when its tokenizer is the student's")
-    .option('--eval-max-tokens <n>', 'answer budget when evaluating', '64')
     .option('--watch', 'follow the steps until the pipeline ends');
-  addHyperparameterOptions(distill).action(async (o: Record<string, string | boolean | undefined>) => {
+  addHyperparameterOptions(addPipelineOptions(distill)).action(async (o: Record<string, string | boolean | undefined>) => {
     const api = ApiClient.fromEnv();
     const [name] = (o.dataset as string).split('@');
     const body = {
@@ -95,9 +91,8 @@ export function registerRunCommand(program: Command): void {
       student: o.student,
       adapter: (o.adapter as string) ?? `${o.student}-${name}`,
       evalDatasetVersion: await resolveVersion(api, (o.evalDataset as string) ?? `${name}-eval`),
-      generate: { samples: int(o.samples, 'samples'), temperature: num(o.temperature, 'temperature'), maxTokens: int(o.maxTokens, 'max-tokens'), ...(o.logprobs !== undefined ? { logprobs: int(o.logprobs, 'logprobs') } : {}) },
+      ...pipelineStepOptions(o),
       hyperparameters: hyperparametersFromOptions(o),
-      evaluate: { maxTokens: int(o.evalMaxTokens, 'eval-max-tokens') },
     };
     const { data } = await api.request<Run>('POST', '/api/v1/runs', { json: body });
     const final = o.watch ? await watchPipeline(api, data.id, json()) : data;
@@ -124,37 +119,39 @@ export function registerRunCommand(program: Command): void {
     });
 }
 
-interface Subject { label: string; n: number; scores: Record<string, number>; loss?: number; perplexity?: number; tokenAccuracy?: number }
-
-function reportTable(subjects: Subject[]): string {
-  const f = (x?: number) => (x === undefined ? '-' : x.toFixed(3));
-  return table(['subject', 'exact', 'contains', 'rougeL', 'loss', 'ppl', 'tok acc'], subjects.map((s) => [s.label, f(s.scores.exact), f(s.scores.contains), f(s.scores.rougeL), f(s.loss), f(s.perplexity), f(s.tokenAccuracy)]));
-}
-
-function pipelineSummary(r: Run): string {
-  const scores = r.progress.scores as Record<string, Record<string, number>> | undefined;
-  if (!scores) return `run ${r.id} (pipeline): ${r.status}${r.error ? ` (${r.error})` : ''}`;
-  return `run ${r.id} (pipeline): ${r.status}\n` + reportTable(Object.entries(scores).map(([label, s]) => ({ label, n: 0, scores: s, loss: s.loss })));
-}
-
-/** Follows a pipeline's steps: one line per step, redrawn as they progress. */
+/**
+ * Follows a pipeline's steps: on a terminal one bar per step, redrawn in place with its ETA; in a
+ * log a line when a step changes status and at every tenth of its work.
+ */
 async function watchPipeline(api: ApiClient, id: string, quiet: boolean): Promise<Run> {
-  let last = '';
-  for (;;) {
-    const { data: r } = await api.request<Run>('GET', `/api/v1/runs/${id}`);
-    const { data: all } = await api.request<(Run & { parentId: string | null })[]>('GET', '/api/v1/runs?range=[0,199]');
-    const steps = all.filter((s) => s.parentId === id).sort((a, b) => ['generate', 'train', 'evaluate'].indexOf(a.kind) - ['generate', 'train', 'evaluate'].indexOf(b.kind));
-    const line = steps
-      .map((s) => {
-        const p = s.progress;
-        const detail = s.kind === 'generate' && p.total ? ` ${p.answered}/${p.total}` : s.kind === 'train' && p.totalSteps ? ` step ${p.step}/${p.totalSteps} loss ${fmt(p.loss)}` : '';
-        return `${s.kind}: ${s.status}${detail}`;
-      })
-      .join(' | ');
-    if (!quiet && line !== last) process.stderr.write(line + '\n');
-    last = line;
-    if (isFinishedRun(r.status)) return r;
-    await new Promise((res) => setTimeout(res, 1000));
+  const bars = quiet || !process.stderr.isTTY ? null : new MultiBar({ format: '{step} |{bar}| {value}/{total} {status} {detail} | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
+  const drawn = new Map<string, SingleBar>();
+  const logged = new Map<string, string>();
+  try {
+    for (;;) {
+      const { data: r } = await api.request<Run>('GET', `/api/v1/runs/${id}`);
+      const { data: all } = await api.request<(Run & { parentId: string | null })[]>('GET', '/api/v1/runs?range=[0,199]');
+      const steps = all.filter((s) => s.parentId === id).sort((a, b) => STEP_ORDER.indexOf(a.kind) - STEP_ORDER.indexOf(b.kind));
+      for (const s of steps) {
+        const { done, total, detail } = stepProgress(s);
+        if (bars) {
+          const payload = { step: s.kind.padEnd(8), status: s.status, detail };
+          const bar = drawn.get(s.kind) ?? bars.create(Math.max(total, 1), done, payload);
+          drawn.set(s.kind, bar);
+          bar.setTotal(Math.max(total, 1));
+          bar.update(done, payload);
+        } else if (!quiet) {
+          const tenth = total ? Math.floor((10 * done) / total) : 0;
+          const key = `${s.status}:${tenth}`;
+          if (logged.get(s.kind) !== key) process.stderr.write(`${s.kind}: ${s.status}${total ? ` ${done}/${total}` : ''}${detail ? ` ${detail}` : ''}\n`);
+          logged.set(s.kind, key);
+        }
+      }
+      if (isFinishedRun(r.status)) return r;
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+  } finally {
+    bars?.stop();
   }
 }
 
@@ -188,20 +185,4 @@ async function resolveVersion(api: ApiClient, ref: string): Promise<string> {
   const version = v ? data.versions.find((x) => String(x.version) === v.replace(/^v/, '')) : data.versions.find((x) => x.status === 'ready');
   if (!version) throw new Error(`--dataset: ${name} has no ${v ? `version ${v}` : 'ready version'}`);
   return version.id;
-}
-
-function int(v: unknown, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`--${flag}: expected an integer, got "${v}"`);
-  return n;
-}
-
-function num(v: unknown, flag: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`--${flag}: expected a number, got "${v}"`);
-  return n;
-}
-
-function fmt(x: unknown): string {
-  return typeof x === 'number' ? x.toFixed(4) : '-';
 }

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ApiClient } from '../client';
 import { addHyperparameterOptions, hyperparametersFromOptions } from '../hyperparameter-options';
 import { print, table } from '../output';
+import { addPipelineOptions, pipelineStepOptions } from '../pipeline-options';
 
 interface Schedule { id: string; name: string; cron: string; timezone: string; enabled: boolean; autoPromote: boolean; lastFiredAt: string | null; nextFireTimes?: string[]; fires?: { tick: string; runId: string | null; skipped: string | null; runStatus: string | null }[] }
 
@@ -22,7 +23,7 @@ export function registerScheduleCommand(program: Command): void {
     .option('--min-loss-improvement <pct>', 'gate: eval loss at least this much lower than production')
     .option('--max-regression <pct>', 'gate: no metric worse than production by more than this')
     .option('--auto-promote', 'promote to production when the gate passes');
-  addHyperparameterOptions(add).action(async (name: string, o: Record<string, string | boolean | undefined>) => {
+  addHyperparameterOptions(addPipelineOptions(add)).action(async (name: string, o: Record<string, string | boolean | undefined>) => {
     const gate = {
       ...(o.minLossImprovement ? { minLossImprovementPct: Number(o.minLossImprovement) } : {}),
       ...(o.maxRegression ? { maxRegressionPct: Number(o.maxRegression) } : {}),
@@ -31,7 +32,7 @@ export function registerScheduleCommand(program: Command): void {
       name,
       cron: o.cron,
       timezone: o.timezone,
-      template: { dataset: o.dataset, evalDataset: o.evalDataset, teacher: o.teacher, student: o.student, adapter: o.adapter, hyperparameters: hyperparametersFromOptions(o) },
+      template: { dataset: o.dataset, evalDataset: o.evalDataset, teacher: o.teacher, student: o.student, adapter: o.adapter, ...pipelineStepOptions(o), hyperparameters: hyperparametersFromOptions(o) },
       gate,
       autoPromote: Boolean(o.autoPromote),
     };

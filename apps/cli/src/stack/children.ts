@@ -3,11 +3,20 @@ import * as path from 'node:path';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'retort.js');
 
-/** Runs `retort <args>` as a child with its output prefixed by its name. */
+/** A child's output line with its name in front, once (a child that names itself keeps its own). */
+export function prefixLine(name: string, line: string): string {
+  return line.startsWith(`[${name}] `) ? line : `[${name}] ${line}`;
+}
+
+/**
+ * Runs `retort <args>` as a child with its output prefixed by its name. Its output is a pipe, so
+ * it is told whether to colour its log from this process's own terminal.
+ */
 export function spawnRetort(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const colors = env.RETORT_LOG_COLORS ?? (process.stdout.isTTY ? '1' : '0');
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, RETORT_LOG_COLORS: colors }, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) if (line) stream.write(`[${name}] ${line}\n`);
+    for (const line of chunk.toString().split('\n')) if (line) stream.write(prefixLine(name, line) + '\n');
   };
   child.stdout!.on('data', prefix(process.stdout));
   child.stderr!.on('data', prefix(process.stderr));
