@@ -133,7 +133,7 @@ async function resolveInputs(ds: DataSource, runs: RunRepository, config: Evalua
 
 async function scoreModel(label: string, kind: 'base' | 'adapter', model: Model, lora: LoraAdapter | undefined, tok: ChatTokenizer, prompts: Prompt[], maxTokens: number, pattern?: RegExp): Promise<SubjectReport> {
   const chat = (p: Prompt) => p.messages.map((m) => ({ ...m }));
-  const examples = prompts.map((p) => tokenizeRecord({ messages: [...chat(p), { role: 'assistant', content: p.reference! }] }, tok));
+  const examples = prompts.flatMap((p) => tokenizeRecord({ messages: [...chat(p), { role: 'assistant', content: p.reference! }] }, tok));
   const metrics = await evaluate(model, lora, examples, tok.padTokenId ?? 0);
   const eos = [tok.eosTokenId, ...[model.config.eosTokenId ?? []].flat()].filter((x): x is number => x !== undefined);
   const answers: string[] = [];
