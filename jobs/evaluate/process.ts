@@ -137,7 +137,7 @@ async function resolveInputs(db: Repositories, runs: RunRepository, config: Eval
 
 async function scoreModel(label: string, kind: 'base' | 'adapter', model: Model, lora: LoraAdapter | undefined, tok: ChatTokenizer, prompts: Prompt[], maxTokens: number, pattern?: RegExp): Promise<SubjectReport> {
   const chat = (p: Prompt) => p.messages.map((m) => ({ ...m }));
-  const examples = prompts.map((p) => tokenizeRecord({ messages: [...chat(p), { role: 'assistant', content: p.reference! }] }, tok));
+  const examples = prompts.flatMap((p) => tokenizeRecord({ messages: [...chat(p), { role: 'assistant', content: p.reference! }] }, tok));
   const metrics = await evaluate(model, lora, examples, tok.padTokenId ?? 0);
   const eos = [tok.eosTokenId, ...[model.config.eosTokenId ?? []].flat()].filter((x): x is number => x !== undefined);
   const answers: string[] = [];

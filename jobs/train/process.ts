@@ -150,7 +150,7 @@ async function loadRecords(deps: TrainJobDeps, db: Repositories, versionIds: str
       const parsed = parseRecord(item.text, { format: 'chat' });
       if ('issues' in parsed) throw new Error(`dataset version ${id} line ${item.line}: ${parsed.issues[0].message}`);
       if (tag && !parsed.record.tags?.includes(tag)) continue;
-      const record: TrainRecord = { messages: parsed.record.messages.map((m) => ({ ...m })) };
+      const record: TrainRecord = { messages: parsed.record.messages.map((m) => ({ ...m })), source: `dataset version ${id} line ${item.line}` };
       const meta = parsed.record.meta as { sourcePrompt?: number; teacherSample?: number } | undefined;
       const teacher = meta && logprobs?.get(`${meta.sourcePrompt}:${meta.teacherSample}`);
       if (teacher?.length) record.teacher = teacher;

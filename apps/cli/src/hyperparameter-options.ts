@@ -33,6 +33,7 @@ const FLAGS: Flag[] = [
   { key: 'maxGradNorm', flag: '--max-grad-norm <f>', kind: 'number', description: 'global-norm clipping (0: off)' },
   { key: 'maxSeqLen', flag: '--max-seq-len <n>', kind: 'int', description: 'truncate longer sequences (tokens)' },
   { key: 'trainOnInputs', flag: '--train-on-inputs', kind: 'flag', description: 'also train on prompt tokens' },
+  { key: 'assistantTurns', flag: '--assistant-turns <which>', kind: 'choice', description: 'assistant turns of chat records to train: auto (those the chat template keeps as written, and the last), all, or last' },
   { key: 'seed', flag: '--seed <n>', kind: 'int', description: 'random seed' },
   { key: 'evalEvery', flag: '--eval-every <n>', kind: 'int', description: 'evaluate every N steps (0: at the end)' },
   { key: 'saveEvery', flag: '--save-every <n>', kind: 'int', description: 'checkpoint every N steps (0: at the end)' },

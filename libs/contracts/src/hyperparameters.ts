@@ -27,6 +27,13 @@ export const HyperparametersSchema = z
     maxGradNorm: z.number().min(0).default(1),
     maxSeqLen: z.number().int().min(8).max(131072).default(1024),
     trainOnInputs: z.boolean().default(false),
+    /**
+     * Which assistant turns of chat records train: auto (every turn the chat template keeps as the
+     * model wrote it, and always the last: all of them with Llama 3 or ChatML, the last only with
+     * Qwen3 or DeepSeek-R1, which drop earlier turns' reasoning), all (a rewritten turn trains in a
+     * sequence of its own), or last.
+     */
+    assistantTurns: z.enum(['auto', 'all', 'last']).default('auto'),
     seed: z.number().int().default(0),
     evalEvery: z.number().int().min(0).default(0),
     saveEvery: z.number().int().min(0).default(50),

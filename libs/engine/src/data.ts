@@ -1,6 +1,6 @@
 /** Training data: JSONL records to token ids with loss weights, and length-bucketed batches. */
 import * as fs from 'node:fs';
-import type { ChatMessage, ChatTokenizer } from '@retort/tokenizer';
+import type { AssistantTurns, ChatMessage, ChatTokenizer } from '@retort/tokenizer';
 import { Rng } from './rng';
 
 /** A teacher's top-k next-token distribution at one position: student token ids and logprobs. */
@@ -46,6 +46,8 @@ export interface Record_ {
   text?: string;
   /** The teacher's per-token logprobs of the last assistant message (token-level KD). */
   teacher?: TeacherTokenLogprob[];
+  /** Where the record came from (`file:line`), for errors. */
+  source?: string;
 }
 
 /** Reads JSONL records: `{messages}`, `{prompt, completion}` or `{text}`. Errors name the file and line. */
@@ -63,49 +65,66 @@ export function readJsonl(file: string): Record_[] {
     if (!Array.isArray(rec.messages) && typeof rec.text !== 'string' && typeof rec.completion !== 'string') {
       throw new Error(`${file}:${i + 1}: expected "messages", "prompt"/"completion" or "text"`);
     }
-    out.push(rec);
+    out.push({ ...rec, source: `${file}:${i + 1}` });
   });
   return out;
 }
 
+export interface TokenizeOptions {
+  trainOnInputs?: boolean;
+  maxLen?: number;
+  /** Which assistant turns of a chat record train (see AssistantTurns); default auto. */
+  turns?: AssistantTurns;
+}
+
 /**
- * Tokenizes a record. Chat records train on assistant turns only unless trainOnInputs; plain text
- * trains on every token. Sequences longer than maxLen are truncated. A record with the teacher's
- * logprobs gets the teacher's distributions at its answer's targets when the tokenizers match.
+ * Tokenizes a record into its training sequences: one, or for a chat whose template rewrites
+ * earlier turns and `turns: 'all'`, one more per rewritten turn. Chat records train on assistant
+ * turns only unless trainOnInputs; plain text trains on every token. Sequences longer than maxLen
+ * are truncated. A record with the teacher's logprobs gets the teacher's distributions at its
+ * answer's targets when the tokenizers match. Errors name the record's source.
  */
-export function tokenizeRecord(rec: Record_, tok: ChatTokenizer, opts: { trainOnInputs?: boolean; maxLen?: number } = {}): Example {
-  let ids: number[];
-  let mask: number[];
-  let teacher: (TeacherDist | null)[] | undefined;
-  let kd: Example['kd'];
+export function tokenizeRecord(rec: Record_, tok: ChatTokenizer, opts: TokenizeOptions = {}): Example[] {
+  try {
+    return sequencesOf(rec, tok, opts).map((e) => truncated(e, opts.maxLen));
+  } catch (err) {
+    throw new Error(rec.source ? `${rec.source}: ${(err as Error).message}` : (err as Error).message);
+  }
+}
+
+function sequencesOf(rec: Record_, tok: ChatTokenizer, opts: TokenizeOptions): Example[] {
   if (typeof rec.text === 'string' && !rec.messages) {
-    ids = tok.encode(rec.text);
+    const ids = tok.encode(rec.text);
     if (tok.eosTokenId !== undefined) ids.push(tok.eosTokenId);
-    mask = ids.map(() => 1);
-  } else {
-    const messages = rec.messages ?? [
-      { role: 'user', content: rec.prompt ?? '' },
-      { role: 'assistant', content: rec.completion ?? '' },
-    ];
-    const enc = tok.encodeChat(messages);
-    ids = enc.ids;
-    mask = opts.trainOnInputs ? ids.map(() => 1) : enc.assistantMask;
-    const answer = [...messages].reverse().find((m) => m.role === 'assistant')?.content;
-    if (rec.teacher?.length && answer !== undefined) {
-      const aligned = alignTeacher(ids, enc.assistantMask, answer, rec.teacher, tok);
-      kd = aligned ? 'aligned' : 'mismatch';
-      if (aligned) ({ ids, teacher } = aligned);
-      if (aligned && !opts.trainOnInputs) mask = aligned.mask;
-    }
+    return [example(ids, ids.map(() => 1))];
   }
-  if (opts.maxLen && ids.length > opts.maxLen) {
-    ids = ids.slice(0, opts.maxLen);
-    mask = mask.slice(0, opts.maxLen);
-    teacher = teacher?.slice(0, opts.maxLen);
+  const messages = rec.messages ?? [
+    { role: 'user', content: rec.prompt ?? '' },
+    { role: 'assistant', content: rec.completion ?? '' },
+  ];
+  const encodings = tok.encodeChat(messages, { turns: opts.turns });
+  const out = encodings.map((enc) => example(enc.ids, opts.trainOnInputs ? enc.ids.map(() => 1) : enc.assistantMask));
+  const answer = [...messages].reverse().find((m) => m.role === 'assistant')?.content;
+  if (rec.teacher?.length && answer !== undefined) {
+    // The last sequence holds the last assistant turn, the one the teacher's logprobs are of.
+    const last = encodings[encodings.length - 1];
+    const aligned = alignTeacher(last.ids, last.assistantMask, answer, rec.teacher, tok);
+    out[out.length - 1] = aligned
+      ? { ...example(aligned.ids, opts.trainOnInputs ? aligned.ids.map(() => 1) : aligned.mask), teacher: aligned.teacher, kd: 'aligned' }
+      : { ...out[out.length - 1], kd: 'mismatch' };
   }
-  // The target at position t is token t+1, trained where token t+1 is.
-  const weights = mask.slice(1).concat([0]);
-  return { ids, weights, ...(teacher ? { teacher } : {}), ...(kd ? { kd } : {}) };
+  return out;
+}
+
+// The target at position t is token t+1, trained where token t+1 is.
+const example = (ids: number[], mask: number[]): Example => ({ ids, weights: mask.slice(1).concat([0]) });
+
+function truncated(e: Example, maxLen?: number): Example {
+  if (!maxLen || e.ids.length <= maxLen) return e;
+  const weights = e.weights.slice(0, maxLen);
+  // The last kept position's target was the first token cut.
+  weights[maxLen - 1] = 0;
+  return { ...e, ids: e.ids.slice(0, maxLen), weights, ...(e.teacher ? { teacher: e.teacher.slice(0, maxLen) } : {}) };
 }
 
 /**

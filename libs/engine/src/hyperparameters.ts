@@ -17,6 +17,7 @@ export function trainConfigOf(hp: Hyperparameters): TrainConfig {
     maxGradNorm: hp.maxGradNorm,
     maxSeqLen: hp.maxSeqLen,
     trainOnInputs: hp.trainOnInputs,
+    assistantTurns: hp.assistantTurns,
     seed: hp.seed,
     evalEvery: hp.evalEvery,
     saveEvery: hp.saveEvery,

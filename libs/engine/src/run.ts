@@ -7,7 +7,7 @@ import { disposeLora } from './lora';
 import { disposeModel, LinearStorage, linearStorage, loadModel } from './model';
 import { saveAdapter } from './peft';
 import { Rng } from './rng';
-import { EvalMetrics, train, TrainConfig, TrainProgress } from './train';
+import { EvalMetrics, train, trainConfig, TrainConfig, TrainProgress } from './train';
 import { CheckpointStore, dirCheckpointStore } from './trainer-state';
 
 export interface RunTrainingOptions {
@@ -62,13 +62,14 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
     evalRecs = records.filter((_, i) => held.has(i));
     trainRecs = records.filter((_, i) => !held.has(i));
   }
-  const enc = (r: Record_) => tokenizeRecord(r, tok, { trainOnInputs: c.trainOnInputs, maxLen: c.maxSeqLen });
-  const trainEx = trainRecs.map(enc).filter((e) => e.weights.some((w) => w > 0));
-  const evalEx = evalRecs.map(enc).filter((e) => e.weights.some((w) => w > 0));
+  const enc = (r: Record_) => tokenizeRecord(r, tok, { trainOnInputs: c.trainOnInputs, maxLen: c.maxSeqLen, turns: c.assistantTurns });
+  const trainEx = trainRecs.flatMap(enc).filter((e) => e.weights.some((w) => w > 0));
+  const evalEx = evalRecs.flatMap(enc).filter((e) => e.weights.some((w) => w > 0));
   const withTeacher = trainEx.filter((e) => e.kd !== undefined);
   const store = opts.checkpointStore ?? dirCheckpointStore(path.join(opts.out, 'checkpoints'), { baseModel: opts.modelDir });
   const resumeFrom = opts.resume ? await store.latest() : undefined;
-  if (resumeFrom && JSON.stringify(resumeFrom.config) !== JSON.stringify(c)) {
+  // Defaults filled in: a checkpoint made before a setting existed was made with its default.
+  if (resumeFrom && JSON.stringify(trainConfig(resumeFrom.config)) !== JSON.stringify(c)) {
     throw new Error(`--resume: the checkpoint at step ${resumeFrom.step} was made with a different configuration`);
   }
   const result = await train({

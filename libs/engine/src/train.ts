@@ -9,6 +9,7 @@ import { createLora, DEFAULT_LORA, loraVariables } from './lora';
 import { learningRate, ScheduleConfig } from './schedule';
 import { CheckpointStore, TrainCheckpoint } from './trainer-state';
 import { linearStorage } from './model';
+import type { AssistantTurns } from '@retort/tokenizer';
 import { LoraAdapter, LoraConfig, Model, Quant } from './types';
 
 export interface TrainConfig {
@@ -32,6 +33,8 @@ export interface TrainConfig {
   maxSeqLen: number;
   /** Train on prompt tokens too (off: assistant tokens only). */
   trainOnInputs: boolean;
+  /** Which assistant turns of chat records train: auto (those the chat template keeps as written, and the last), all, or last. */
+  assistantTurns: AssistantTurns;
   seed: number;
   /** Evaluate every N steps (and at the end) when eval data is given; 0: only at the end. */
   evalEvery: number;
@@ -64,6 +67,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   maxGradNorm: 1,
   maxSeqLen: 1024,
   trainOnInputs: false,
+  assistantTurns: 'auto',
   seed: 0,
   evalEvery: 0,
   saveEvery: 0,

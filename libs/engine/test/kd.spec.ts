@@ -52,7 +52,7 @@ describe('token-level distillation', () => {
       { role: 'user' as const, content: 'ping 42' },
       { role: 'assistant' as const, content: answer },
     ];
-    const ex = tokenizeRecord({ messages, teacher }, tok);
+    const ex = tokenizeRecord({ messages, teacher }, tok)[0];
     expect(ex.kd).toBe('aligned');
     const rows = ex.teacher!.map((d, t) => (d ? t : -1)).filter((t) => t >= 0);
     expect(rows).toHaveLength(answerIds.length + 1); // the answer and the template's end-of-turn after it
@@ -62,16 +62,16 @@ describe('token-level distillation', () => {
       expect(ex.weights[t]).toBe(1);
       expect(ex.teacher![t]).toEqual({ ids: [id, other], logprobs: [-0.1, -2.5] });
     });
-    expect(ex.ids).toEqual(tokenizeRecord({ messages }, tok).ids);
-    const batch = collate([ex, tokenizeRecord({ messages }, tok)], 0);
+    expect(ex.ids).toEqual(tokenizeRecord({ messages }, tok)[0].ids);
+    const batch = collate([ex, tokenizeRecord({ messages }, tok)[0]], 0);
     expect(batch.teacher!.rows).toHaveLength(answerIds.length + 1);
 
     // Teacher tokens that spell another answer (say, the record was edited in curation): sequence-level.
-    expect(tokenizeRecord({ messages: [messages[0], { role: 'assistant', content: 'pong 43, over' }], teacher }, tok).kd).toBe('mismatch');
+    expect(tokenizeRecord({ messages: [messages[0], { role: 'assistant', content: 'pong 43, over' }], teacher }, tok)[0].kd).toBe('mismatch');
 
     // A teacher with another vocabulary (whole words): sequence-level only.
     const words: TeacherTokenLogprob[] = answer.split(' ').map((w) => ({ token: w, logprob: -0.1, top: [{ token: w, logprob: -0.1 }, { token: 'zzqx', logprob: -3 }] }));
-    const fallback = tokenizeRecord({ messages, teacher: words }, tok);
+    const fallback = tokenizeRecord({ messages, teacher: words }, tok)[0];
     expect(fallback.kd).toBe('mismatch');
     expect(fallback.teacher).toBeUndefined();
   });
@@ -83,11 +83,11 @@ describe('token-level distillation', () => {
     const [a, b] = [tok.encode('a')[0], tok.encode('b')[0]];
     const messages = (i: number) => [{ role: 'user' as const, content: `q${i}` }, { role: 'assistant' as const, content: 'a' }];
     const teacher: TeacherTokenLogprob[] = [{ ...served(tok, a, Math.log(0.6)), top: [served(tok, a, Math.log(0.6)), served(tok, b, Math.log(0.4))] }];
-    const probeIds = tokenizeRecord({ messages: messages(0) }, tok).ids;
+    const probeIds = tokenizeRecord({ messages: messages(0) }, tok)[0].ids;
     const answerAt = probeIds.lastIndexOf(a) - 1; // the position that predicts the answer
     const probsAfter = async (alpha: number) => {
       const model = loadModel(wide);
-      const data = Array.from({ length: 8 }, (_, i) => tokenizeRecord({ messages: messages(i), teacher }, tok));
+      const data = Array.from({ length: 8 }, (_, i) => tokenizeRecord({ messages: messages(i), teacher }, tok)[0]);
       expect(data.every((e) => e.kd === 'aligned')).toBe(true);
       const res = await train({ model, train: data, padId: 0, config: trainConfig({ steps: 40, batchSize: 8, lr: 2e-2, warmupSteps: 0, kdAlpha: alpha, lora: { r: 4 } }) });
       const probs = tf.tidy(() => tf.softmax(forwardLogits(model, [probeIds], { lora: res.adapter })).arraySync() as number[][]);
@@ -108,7 +108,7 @@ describe('token-level distillation', () => {
     const tok = ChatTokenizer.fromDir(dir);
     const answerIds = tok.encode('pong 7');
     const teacher: TeacherTokenLogprob[] = answerIds.map((id) => ({ ...served(tok, id, -0.3), top: [served(tok, id, -0.3), served(tok, 65, -1.2), served(tok, 66, -2)] }));
-    const ex = tokenizeRecord({ messages: [{ role: 'user', content: 'ping 7' }, { role: 'assistant', content: 'pong 7' }], teacher }, tok);
+    const ex = tokenizeRecord({ messages: [{ role: 'user', content: 'ping 7' }, { role: 'assistant', content: 'pong 7' }], teacher }, tok)[0];
     const batch = collate([ex], 0);
     const norm = batch.tokens;
     const loss = (alpha: number, temperature: number) => batchLoss(model, undefined, batch, norm, { kd: { alpha, temperature } }).dataSync()[0];

@@ -19,8 +19,8 @@ function firstLetterTask(n: number, seed: number): { messages: { role: string; c
 describe('QLoRA', () => {
   it('reaches the held-out accuracy of LoRA within 0.05 on the tiny task', async () => {
     const { dir, tok } = tinyModel('llama', { hidden_size: 64, intermediate_size: 128 }, 2, 0.3);
-    const trainSet = firstLetterTask(256, 11).map((r) => tokenizeRecord(r, tok));
-    const heldOut = firstLetterTask(64, 12).map((r) => tokenizeRecord(r, tok));
+    const trainSet = firstLetterTask(256, 11).flatMap((r) => tokenizeRecord(r, tok));
+    const heldOut = firstLetterTask(64, 12).flatMap((r) => tokenizeRecord(r, tok));
     const padId = tok.padTokenId!;
     const acc: Record<string, number> = {};
     for (const quant of ['none', 'nf4'] as const) {
@@ -36,7 +36,7 @@ describe('QLoRA', () => {
 
   it('refuses a config whose quant does not match the model', async () => {
     const { model, tok } = tinyModel();
-    const ex = firstLetterTask(4, 1).map((r) => tokenizeRecord(r, tok));
+    const ex = firstLetterTask(4, 1).flatMap((r) => tokenizeRecord(r, tok));
     await expect(train({ model, train: ex, config: trainConfig({ quant: 'nf4', steps: 1 }), padId: 0 })).rejects.toThrow(/config.quant is "nf4" but the model's linear weights are float32/);
   });
 

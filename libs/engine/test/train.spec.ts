@@ -32,7 +32,7 @@ describe('schedule', () => {
 describe('LoRA training', () => {
   it('resumes exactly: stopped at step 3 and resumed, step 6 matches an uninterrupted run', async () => {
     const { model, tok } = tinyModel('qwen2', {}, 1);
-    const examples: Example[] = firstLetterTask(24, 5).map((r) => tokenizeRecord(r, tok));
+    const examples: Example[] = firstLetterTask(24, 5).flatMap((r) => tokenizeRecord(r, tok));
     const config = trainConfig({ steps: 6, batchSize: 4, gradAccum: 2, lr: 5e-3, warmupSteps: 2, weightDecay: 0.01, maxGradNorm: 0.5, seed: 3, lora: { r: 4, alpha: 8, dropout: 0.1, useRslora: true } });
     const padId = tok.padTokenId!;
     const full = await train({ model, train: examples, config, padId });
@@ -69,8 +69,8 @@ describe('LoRA training', () => {
 
   it('learns: held-out answer accuracy rises from the base model to >= 0.9', async () => {
     const { model, tok } = tinyModel('llama', { hidden_size: 64, intermediate_size: 128 }, 2, 0.3);
-    const trainSet = firstLetterTask(256, 11).map((r) => tokenizeRecord(r, tok));
-    const heldOut = firstLetterTask(64, 12).map((r) => tokenizeRecord(r, tok));
+    const trainSet = firstLetterTask(256, 11).flatMap((r) => tokenizeRecord(r, tok));
+    const heldOut = firstLetterTask(64, 12).flatMap((r) => tokenizeRecord(r, tok));
     const padId = tok.padTokenId!;
     const before = await evaluate(model, undefined, heldOut, padId, 32);
     const config = trainConfig({ steps: 70, batchSize: 16, lr: 1e-2, warmupSteps: 5, seed: 1, lora: { r: 8, alpha: 16 } });

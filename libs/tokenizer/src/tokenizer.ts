@@ -4,17 +4,12 @@ import * as path from 'node:path';
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { bytesToUnicode } from './bytelevel';
+import { encodeChat, type ChatEncoding, type EncodeChatOptions } from './chat-encoding';
 
 export interface ChatMessage {
   role: string;
   content: string;
   [key: string]: unknown;
-}
-
-export interface ChatEncoding {
-  ids: number[];
-  /** 1 where the token belongs to an assistant turn (content and end-of-turn), else 0. */
-  assistantMask: number[];
 }
 
 function tokenString(v: unknown): string | undefined {
@@ -71,6 +66,8 @@ export class ChatTokenizer {
   }
 
   decode(ids: number[], opts: { skipSpecialTokens?: boolean } = {}): string {
+    // The library refuses an empty list; a generation that stopped at once is the empty text.
+    if (ids.length === 0) return '';
     return this.tok.decode(ids, { skip_special_tokens: opts.skipSpecialTokens ?? false });
   }
 
@@ -116,46 +113,8 @@ export class ChatTokenizer {
     });
   }
 
-  /**
-   * Tokens of a whole conversation with a mask of the assistant turns. Each assistant turn spans from
-   * where the generation prompt ends to where the rendered turn ends (so it includes the end-of-turn
-   * token); segments are tokenized separately, which matters only at those boundaries.
-   */
-  encodeChat(messages: ChatMessage[], opts: { extra?: Record<string, unknown> } = {}): ChatEncoding {
-    const full = this.applyChatTemplate(messages, opts);
-    const spans: [number, number][] = [];
-    messages.forEach((m, i) => {
-      if (m.role !== 'assistant') return;
-      const before = this.applyChatTemplate(messages.slice(0, i), { ...opts, addGenerationPrompt: true });
-      const through = this.applyChatTemplate(messages.slice(0, i + 1), opts);
-      if (full.startsWith(before) && full.startsWith(through) && through.length >= before.length) {
-        // End the turn at its end-of-turn token: what follows it is never generated.
-        const eos = this.eosToken ? through.lastIndexOf(this.eosToken) : -1;
-        spans.push([before.length, eos >= before.length ? eos + this.eosToken!.length : through.length]);
-        return;
-      }
-      // Templates that rewrite earlier turns: fall back to the content itself (plus an EOS right after it).
-      const from = full.indexOf(m.content, spans.length ? spans[spans.length - 1][1] : 0);
-      if (from < 0) throw new Error(`chat template: cannot locate assistant message ${i} in the rendered conversation`);
-      let to = from + m.content.length;
-      if (this.eosToken && full.startsWith(this.eosToken, to)) to += this.eosToken.length;
-      spans.push([from, to]);
-    });
-    const ids: number[] = [];
-    const assistantMask: number[] = [];
-    let pos = 0;
-    const push = (text: string, flag: number) => {
-      if (!text) return;
-      const seg = this.encode(text);
-      ids.push(...seg);
-      for (let j = 0; j < seg.length; j++) assistantMask.push(flag);
-    };
-    for (const [a, b] of spans) {
-      push(full.slice(pos, a), 0);
-      push(full.slice(a, b), 1);
-      pos = b;
-    }
-    push(full.slice(pos), 0);
-    return { ids, assistantMask };
+  /** Token sequences of a conversation with loss masks on its assistant turns (see chat-encoding.ts). */
+  encodeChat(messages: ChatMessage[], opts: EncodeChatOptions = {}): ChatEncoding[] {
+    return encodeChat(this, messages, opts);
   }
 }
