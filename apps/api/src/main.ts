@@ -13,6 +13,7 @@ import { MetricsService } from './metrics/metrics.service';
 
 export { resolveBootstrapToken, resolveSecretKey } from './auth/bootstrap-token';
 export { hashToken } from './auth/token.service';
+export { MetricsService } from './metrics/metrics.service';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 

@@ -8,6 +8,8 @@ import { WorkerMetrics } from './metrics/worker-metrics';
 import { registerWorker, workerName } from './registration';
 import { WorkerModule } from './worker.module';
 
+export { WorkerMetrics } from './metrics/worker-metrics';
+
 export const ALL_QUEUES: string[] = [...WORKER_QUEUES];
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
