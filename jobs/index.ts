@@ -5,3 +5,4 @@ export { beginRun, watchCancel, PermanentRunError, type BegunRun, type BeginOpti
 export { processGenerate, type GenerateJobDeps } from './generate/process';
 export { processEvaluate, type EvaluateJobDeps, type SubjectReport } from './evaluate/process';
 export { scoreAnswer, rougeL, meanScores, type AnswerScores } from './evaluate/metrics';
+export { NO_RUN_OBSERVER, type ObservedStep, type RunObserver } from './run-observer';

@@ -9,6 +9,8 @@ export interface BeginOptions<K extends JobRunKind> {
   predecessor?: (config: RunConfigOf<K>) => string | undefined;
   /** Work between the pipeline check and the claim (e.g. waiting for the predecessor's output). */
   prepare?: (config: RunConfigOf<K>, runs: RunRepository) => Promise<RunConfigOf<K>>;
+  /** Called when this worker claims a run that was already running (a takeover). */
+  onTakeover?: () => void;
 }
 
 /**
@@ -25,6 +27,7 @@ export async function beginRun<K extends JobRunKind>(ds: DataSource, runId: stri
   if ((await startStep(runs, run, opts.predecessor?.(config))) === 'skip') return { result: { status: 'skipped' } };
   if (opts.prepare) config = await opts.prepare(config, runs);
   if (!(await runs.claim(run.id, worker))) return { result: { status: 'cancelled' } };
+  if (run.status === 'running') opts.onTakeover?.();
   return { run, config, runs };
 }
 

@@ -10,6 +10,7 @@ import { evaluateGate, type GateResult, type GateRules } from '@retort/serving';
 import { createTeacherClient } from '@retort/teacher';
 import { ChatTokenizer } from '@retort/tokenizer';
 import { readPrompts, type Prompt } from '../generate/prompts';
+import { NO_RUN_OBSERVER, type RunObserver } from '../run-observer';
 import { beginRun, found } from '../run-step';
 import { meanScores, scoreAnswer, type AnswerScores } from './metrics';
 
@@ -20,6 +21,7 @@ export interface EvaluateJobDeps {
   secretKey?: string;
   /** Asks the api to promote a pipeline's candidate (auto-promote after a passed gate). */
   enqueueAutoPromote?: (payload: { pipelineRunId: string; adapterVersionId: string }) => Promise<void>;
+  observer?: RunObserver;
 }
 
 export interface SubjectReport {
@@ -46,7 +48,8 @@ const SHOWN = 10;
 export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps): Promise<RunJobResult> {
   const { ds } = deps;
   const db = Repositories.of(ds, { secretKey: deps.secretKey });
-  const begun = await beginRun(ds, payload.runId, 'evaluate', deps.worker, { predecessor: (c) => c.adapterFromRunId, prepare: (c, runs) => resolveInputs(db, runs, c) });
+  const observer = deps.observer ?? NO_RUN_OBSERVER;
+  const begun = await beginRun(ds, payload.runId, 'evaluate', deps.worker, { predecessor: (c) => c.adapterFromRunId, prepare: (c, runs) => resolveInputs(db, runs, c), onTakeover: observer.takenOver });
   if ('result' in begun) return begun.result;
   const { run, config, runs } = begun;
   await initBackend();
@@ -87,7 +90,7 @@ export async function processEvaluate(payload: RunPayload, deps: EvaluateJobDeps
     }
   }
   if (config.teacherEndpointId) {
-    subjects.push(await scoreTeacher(db, config.teacherEndpointId, prompts, config.maxTokens, pattern));
+    subjects.push(await scoreTeacher(db, config.teacherEndpointId, prompts, config.maxTokens, observer, pattern));
     await progress('teacher');
   }
 
@@ -148,14 +151,14 @@ async function scoreModel(label: string, kind: 'base' | 'adapter', model: Model,
   return report(label, kind, prompts, answers, pattern, { loss: metrics.loss, perplexity: metrics.perplexity, tokenAccuracy: metrics.tokenAccuracy });
 }
 
-async function scoreTeacher(db: Repositories, endpointId: string, prompts: Prompt[], maxTokens: number, pattern?: RegExp): Promise<SubjectReport> {
+async function scoreTeacher(db: Repositories, endpointId: string, prompts: Prompt[], maxTokens: number, observer: RunObserver, pattern?: RegExp): Promise<SubjectReport> {
   const e = await found(db.endpoints.findById(endpointId), `teacher endpoint ${endpointId}`);
   // Scored without a key when this worker cannot open it (as before): the teacher then answers or refuses.
   const apiKey = await db.endpoints.apiKey(e.id).catch((err) => {
     if (err instanceof MissingSecretKeyError) return undefined;
     throw err;
   });
-  const client = createTeacherClient({ baseUrl: e.baseUrl, model: e.model, apiKey, maxConcurrency: e.maxConcurrency, timeoutMs: e.timeoutMs });
+  const client = createTeacherClient({ baseUrl: e.baseUrl, model: e.model, apiKey, maxConcurrency: e.maxConcurrency, timeoutMs: e.timeoutMs, observer: observer.teacher });
   const answers = await Promise.all(prompts.map(async (p) => (await client.complete({ messages: p.messages, max_tokens: maxTokens, temperature: 0 })).samples[0]?.content ?? ''));
   return report(`teacher (${e.name})`, 'teacher', prompts, answers, pattern, {});
 }

@@ -5,6 +5,7 @@ import { canonicalLine, createDatasetVersion, type ChatRecord } from '@retort/da
 import { Repositories, type DatasetVersion, type Run } from '@retort/db';
 import type { ArtifactStore } from '@retort/storage';
 import { buildTarget, createTeacherClient, filterSamples, runPrompts, type PromptItem, type TeacherResult } from '@retort/teacher';
+import { NO_RUN_OBSERVER, type RunObserver } from '../run-observer';
 import { beginRun, PermanentRunError, watchCancel } from '../run-step';
 import { readPrompts, type Prompt } from './prompts';
 
@@ -15,6 +16,7 @@ export interface GenerateJobDeps {
   secretKey?: string;
   enqueueImport: (versionId: string) => Promise<void>;
   cancelPollMs?: number;
+  observer?: RunObserver;
 }
 
 /**
@@ -24,7 +26,8 @@ export interface GenerateJobDeps {
  */
 export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps): Promise<RunJobResult> {
   const { ds } = deps;
-  const begun = await beginRun(ds, payload.runId, 'generate', deps.worker);
+  const observer = deps.observer ?? NO_RUN_OBSERVER;
+  const begun = await beginRun(ds, payload.runId, 'generate', deps.worker, { onTakeover: observer.takenOver });
   if ('result' in begun) return begun.result;
   const { run, config, runs } = begun;
 
@@ -40,7 +43,7 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
   const done = new Set([...(await db.generationResults.answeredPrompts(run.id))].map(String));
   const abort = new AbortController();
   const cancelled = watchCancel(runs, run.id, deps.cancelPollMs ?? 1000, () => abort.abort());
-  const client = createTeacherClient({ baseUrl: endpoint.baseUrl, model: endpoint.model, apiKey, maxConcurrency: endpoint.maxConcurrency, requestsPerMinute: endpoint.requestsPerMinute ?? undefined, tokensPerMinute: endpoint.tokensPerMinute ?? undefined, timeoutMs: endpoint.timeoutMs, signal: abort.signal });
+  const client = createTeacherClient({ baseUrl: endpoint.baseUrl, model: endpoint.model, apiKey, maxConcurrency: endpoint.maxConcurrency, requestsPerMinute: endpoint.requestsPerMinute ?? undefined, tokensPerMinute: endpoint.tokensPerMinute ?? undefined, timeoutMs: endpoint.timeoutMs, signal: abort.signal, observer: observer.teacher });
   const items: PromptItem[] = prompts.map((p) => ({
     id: String(p.idx),
     request: { messages: p.messages, n: config.samples, temperature: config.temperature, top_p: config.topP, max_tokens: config.maxTokens, seed: config.seed === undefined ? undefined : config.seed + p.idx, logprobs: config.logprobs },

@@ -8,7 +8,7 @@ import type { ArtifactStore } from '@retort/storage';
  * trainer state written last so that a checkpoint without it is incomplete and ignored. Each
  * checkpoint is also listed in the checkpoint table.
  */
-export function artifactCheckpointStore(store: ArtifactStore, runs: RunRepository, runId: string): CheckpointStore {
+export function artifactCheckpointStore(store: ArtifactStore, runs: RunRepository, runId: string, onSaved: () => void = () => undefined): CheckpointStore {
   const prefix = `runs/${runId}/checkpoints/`;
   const stepPrefix = (step: number) => `${prefix}${String(step).padStart(8, '0')}/`;
   return {
@@ -16,6 +16,7 @@ export function artifactCheckpointStore(store: ArtifactStore, runs: RunRepositor
       const at = stepPrefix(ck.step);
       for (const [name, content] of checkpointFiles(ck)) await store.put(at + name, typeof content === 'string' ? content : Buffer.from(content));
       await runs.saveCheckpoint(runId, ck.step, at, ck.metrics);
+      onSaved();
     },
     async latest() {
       const states = (await store.list(prefix)).filter((k) => k.endsWith('/' + TRAINER_STATE_FILE)).sort();

@@ -8,6 +8,7 @@ import { LineError, parseRecord, readLines } from '@retort/datasets';
 import { Repositories, type AdapterVersion, type BaseModel, type DatasetVersion, type Run, type RunRepository } from '@retort/db';
 import { initBackend, runTraining, trainConfigOf, type TeacherTokenLogprob, type TrainProgress, type TrainRecord } from '@retort/engine';
 import type { ArtifactStore } from '@retort/storage';
+import { NO_RUN_OBSERVER, type RunObserver } from '../run-observer';
 import { beginRun, found, watchCancel } from '../run-step';
 import { artifactCheckpointStore } from './artifact-checkpoints';
 import { codeVersion } from './code-version';
@@ -19,6 +20,9 @@ export interface TrainJobDeps {
   worker: string;
   /** How often the job looks for a cancel request (ms). */
   cancelPollMs?: number;
+  observer?: RunObserver;
+  /** True once the worker is shutting down: the job checkpoints, gives the run back and returns `queued`. */
+  draining?: () => boolean;
 }
 
 const ADAPTER_FILES = ['adapter_model.safetensors', 'adapter_config.json'];
@@ -31,7 +35,8 @@ const ADAPTER_FILES = ['adapter_model.safetensors', 'adapter_config.json'];
 export async function processTrain(payload: RunPayload, deps: TrainJobDeps): Promise<RunJobResult> {
   const { ds } = deps;
   const db = Repositories.of(ds);
-  const begun = await beginRun(ds, payload.runId, 'train', deps.worker, { predecessor: (c) => c.dataFromRunId, prepare: (c, runs) => trainingData(db, runs, c) });
+  const observer = deps.observer ?? NO_RUN_OBSERVER;
+  const begun = await beginRun(ds, payload.runId, 'train', deps.worker, { predecessor: (c) => c.dataFromRunId, prepare: (c, runs) => trainingData(db, runs, c), onTakeover: observer.takenOver });
   if ('result' in begun) return begun.result;
   const { run, config, runs } = begun;
 
@@ -45,6 +50,8 @@ export async function processTrain(payload: RunPayload, deps: TrainJobDeps): Pro
   const cancelled = watchCancel(runs, run.id, deps.cancelPollMs ?? 1000);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `retort-run-${run.id}-`));
   const events = progressWriter(runs, run.id);
+  const steps = stepObserver(observer);
+  const draining = deps.draining ?? (() => false);
   try {
     const result = await runTraining({
       modelDir: model.path,
@@ -54,9 +61,12 @@ export async function processTrain(payload: RunPayload, deps: TrainJobDeps): Pro
       out,
       config: engineConfig,
       resume: true,
-      checkpointStore: artifactCheckpointStore(deps.store, runs, run.id),
-      onProgress: events.progress,
-      shouldStop: cancelled.get,
+      checkpointStore: artifactCheckpointStore(deps.store, runs, run.id, observer.checkpointWritten),
+      onProgress: (p) => {
+        steps(p);
+        events.progress(p);
+      },
+      shouldStop: () => cancelled.get() || draining(),
     });
     await events.flush();
     if (result.resumedFrom !== undefined) await runs.event(run.id, 'info', 'message', { message: `resumed from checkpoint at step ${result.resumedFrom}` });
@@ -64,6 +74,11 @@ export async function processTrain(payload: RunPayload, deps: TrainJobDeps): Pro
       const { records, aligned } = result.kd;
       const message = aligned === records ? `token-level KD on all ${records} records with teacher logprobs` : `token-level KD on ${aligned} of ${records} records with teacher logprobs; sequence-level for the ${records - aligned} whose teacher tokens are not this student's`;
       await runs.event(run.id, aligned === records ? 'info' : 'warn', 'message', { message });
+    }
+    if (result.stopped && !cancelled.get()) {
+      await runs.release(run.id);
+      await runs.event(run.id, 'info', 'message', { message: `worker ${deps.worker} is shutting down: checkpointed at step ${result.step}, back in the queue` });
+      return { status: 'queued' };
     }
     if (result.stopped) {
       await runs.stopped(run.id);
@@ -176,6 +191,18 @@ async function teacherLogprobs(deps: TrainJobDeps, db: Repositories, version: Da
     for (const s of samples) map.set(`${row.prompt_idx}:${s.sample}`, s.logprobs);
   }
   return map;
+}
+
+/** Every step to the observer: the tokens and the wall time since the previous report. */
+function stepObserver(observer: RunObserver): (p: TrainProgress) => void {
+  // The engine counts tokens and time from its own start (a resumed run's too).
+  let last: { step: number; tokens: number; elapsedMs: number } | undefined;
+  return (p) => {
+    const steps = last ? Math.max(1, p.step - last.step) : 1;
+    const seconds = (p.elapsedMs - (last?.elapsedMs ?? 0)) / 1000 / steps;
+    observer.trainStep({ tokens: p.tokens - (last?.tokens ?? 0), seconds, loss: p.loss, tokensPerSec: p.tokensPerSec });
+    last = { step: p.step, tokens: p.tokens, elapsedMs: p.elapsedMs };
+  };
 }
 
 /** Per-step metrics as run events (at most a few a second) and the latest in run.progress. */

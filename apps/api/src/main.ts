@@ -14,6 +14,7 @@ import { MetricsService } from './metrics/metrics.service';
 
 export { resolveBootstrapToken, resolveSecretKey } from './auth/bootstrap-token';
 export { hashToken } from './auth/token.service';
+export { MetricsService } from './metrics/metrics.service';
 
 export interface ApiApp {
   app: INestApplication;

@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { JOB_PAYLOAD_SCHEMA, JobName, QueueName } from '@retort/contracts';
 import { failDatasetAnalyze, failDatasetImport, processDatasetAnalyze, processDatasetImport } from '@retort/jobs';
 import type { ArtifactStore } from '@retort/storage';
-import { ARTIFACT_STORE } from './tokens';
+import type { WorkerMetrics } from './metrics/worker-metrics';
+import { ARTIFACT_STORE, METRICS } from './tokens';
 
 @Processor(QueueName.datasets, { concurrency: 2 })
 export class DatasetsProcessor extends WorkerHost {
@@ -14,11 +15,16 @@ export class DatasetsProcessor extends WorkerHost {
   constructor(
     @Inject(DataSource) private readonly ds: DataSource,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
+    @Inject(METRICS) private readonly metrics: WorkerMetrics,
   ) {
     super();
   }
 
-  async process(job: Job): Promise<unknown> {
+  process(job: Job): Promise<unknown> {
+    return this.metrics.measure(job, QueueName.datasets, job.name, () => this.run(job));
+  }
+
+  private async run(job: Job): Promise<unknown> {
     switch (job.name) {
       case JobName.datasetImport:
         return processDatasetImport(JOB_PAYLOAD_SCHEMA[JobName.datasetImport].parse(job.data), { ds: this.ds, store: this.store });

@@ -3,8 +3,12 @@ import { ConsoleLogger, INestApplicationContext, Logger, LogLevel } from '@nestj
 import { NestFactory } from '@nestjs/core';
 import * as os from 'node:os';
 import { QueueName, WASM_MAX_BYTES, WORKER_QUEUES, type RetortConfig } from '@retort/contracts';
-import { registerWorker } from './registration';
+import { serveMetrics } from './metrics/metrics-server';
+import { WorkerMetrics } from './metrics/worker-metrics';
+import { registerWorker, workerName } from './registration';
 import { WorkerModule } from './worker.module';
+
+export { WorkerMetrics } from './metrics/worker-metrics';
 
 export const ALL_QUEUES: string[] = [...WORKER_QUEUES];
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
@@ -25,30 +29,37 @@ export interface WorkerOptions {
  * worker that trains loads the engine's backend first and declares backend and memory, so the
  * api can refuse a run that no worker can hold.
  */
-export async function startWorker(config: RetortConfig, opts: WorkerOptions = {}): Promise<INestApplicationContext> {
+export async function startWorker(config: RetortConfig, opts: WorkerOptions = {}): Promise<INestApplicationContext & { metricsPort?: number }> {
   const queues = opts.queues ?? ALL_QUEUES;
   const log = new Logger('worker');
   let backend = 'none';
+  let deviceBytes: (() => number) | undefined;
   if (queues.includes(QueueName.train) || queues.includes(QueueName.evaluate)) {
     // Loaded lazily: a worker without the train queue never loads tfjs.
-    const { initBackend } = await import('@retort/engine');
+    const { initBackend, deviceMemoryBytes } = await import('@retort/engine');
     const info = await initBackend(opts.backend);
     backend = info.name;
+    deviceBytes = deviceMemoryBytes;
     if (info.adapter && !info.adapter.software && opts.memoryBytes === undefined) {
       throw new Error(`the webgpu backend cannot tell how much memory ${info.adapter.description} has: pass --memory-gb`);
     }
   }
   const memoryBytes = opts.memoryBytes ?? (backend === 'wasm' ? Math.min(WASM_MAX_BYTES, os.totalmem()) : os.totalmem());
-  const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, queues), {
+  const metrics = new WorkerMetrics({ worker: workerName(), backend }, deviceBytes);
+  const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, queues, metrics), {
     logger: new ConsoleLogger({ logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1), colors: config.logColors }),
   });
+  // SIGTERM (a Kubernetes scale-down) drains: no new jobs, a training job checkpoints and gives its run back.
   ctx.enableShutdownHooks();
   const registration = await registerWorker(config, { backend, memoryBytes, queues });
+  const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.host, config.metricsPort);
   const close = ctx.close.bind(ctx);
   ctx.close = async () => {
     await registration.stop();
     await close();
+    await metricsServer?.close();
   };
-  log.log(`${registration.info.name}: queues ${queues.join(', ')} (prefix ${config.queuePrefix}), backend ${backend}, ${(memoryBytes / 2 ** 30).toFixed(1)} GiB`);
-  return ctx;
+  const served = metricsServer ? `, metrics on ${config.host}:${metricsServer.port}` : '';
+  log.log(`${registration.info.name}: queues ${queues.join(', ')} (prefix ${config.queuePrefix}), backend ${backend}, ${(memoryBytes / 2 ** 30).toFixed(1)} GiB${served}`);
+  return Object.assign(ctx, { metricsPort: metricsServer?.port });
 }

@@ -8,7 +8,8 @@ import { DatasetsProcessor } from './datasets.processor';
 import { EvaluateProcessor } from './evaluate.processor';
 import { GenerateProcessor } from './generate.processor';
 import { TrainProcessor } from './train.processor';
-import { ARTIFACT_STORE, CONFIG } from './tokens';
+import type { WorkerMetrics } from './metrics/worker-metrics';
+import { ARTIFACT_STORE, CONFIG, METRICS } from './tokens';
 
 const PROCESSORS = { [QueueName.datasets]: DatasetsProcessor, [QueueName.train]: TrainProcessor, [QueueName.generate]: GenerateProcessor, [QueueName.evaluate]: EvaluateProcessor };
 
@@ -16,7 +17,7 @@ const PROCESSORS = { [QueueName.datasets]: DatasetsProcessor, [QueueName.train]:
 export class WorkerModule implements OnApplicationShutdown {
   constructor(@Inject(DataSource) private readonly ds: DataSource) {}
 
-  static forRoot(config: RetortConfig, queues: string[]): DynamicModule {
+  static forRoot(config: RetortConfig, queues: string[], metrics: WorkerMetrics): DynamicModule {
     if (!config.databaseUrl) throw new Error('DATABASE_URL is not set (`retort up` sets it for you)');
     const databaseUrl = config.databaseUrl;
     const unknown = queues.filter((q) => !(q in PROCESSORS));
@@ -31,6 +32,7 @@ export class WorkerModule implements OnApplicationShutdown {
       ],
       providers: [
         { provide: CONFIG, useValue: config },
+        { provide: METRICS, useValue: metrics },
         {
           provide: DataSource,
           useFactory: async () => {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,29 +6,10 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { initModel } from '@retort/engine';
 import { startTestStack, waitFor, type TestStack } from '../../api/test/harness';
+import { spawnWorker } from './spawn-worker';
 
-const BIN = path.resolve(__dirname, '../../cli/bin/retort.js');
-
-/** A real `retort worker` process on the test's database, Redis prefix and artifact directory. */
-function startWorker(stack: TestStack, name: string): ChildProcess & { output: string[] } {
-  const child = spawn(process.execPath, [BIN, 'worker', '--queues', 'datasets,train'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: stack.config.databaseUrl,
-      REDIS_URL: stack.config.redisUrl,
-      RETORT_QUEUE_PREFIX: stack.config.queuePrefix,
-      RETORT_HOME: stack.config.home,
-      RETORT_LOG_LEVEL: 'warn',
-      RETORT_JOB_LOCK_MS: '3000',
-      RETORT_STALLED_CHECK_MS: '1000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }) as ChildProcess & { output: string[] };
-  child.output = [];
-  child.stdout!.on('data', (d) => child.output.push(`[${name}] ${d}`));
-  child.stderr!.on('data', (d) => child.output.push(`[${name}] ${d}`));
-  return child;
-}
+/** Short locks, so that a killed worker's job is taken over within seconds. */
+const startWorker = (stack: TestStack, name: string) => spawnWorker(stack, name, 'datasets,train', { RETORT_JOB_LOCK_MS: '3000', RETORT_STALLED_CHECK_MS: '1000' });
 
 describe('training on workers survives a killed worker', () => {
   let stack: TestStack;

@@ -23,6 +23,8 @@ const EnvSchema = z
     RETORT_HOST: z.string().min(1).default('127.0.0.1'),
     RETORT_PORT: port.default(3000),
     RETORT_SERVE_PORT: port.default(3001),
+    // 0 picks a free port (tests).
+    RETORT_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     RETORT_PG_PORT: port.default(5433),
     RETORT_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     RETORT_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -54,6 +56,8 @@ export interface RetortConfig {
   host: string;
   port: number;
   servePort: number;
+  /** A worker serves /metrics and /healthz on RETORT_HOST at this port; unset: no HTTP at all. */
+  metricsPort?: number;
   /** Port of the embedded Postgres that `retort up` runs when DATABASE_URL is unset. */
   embeddedPgPort: number;
   adminToken?: string;
@@ -109,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.RETORT_HOST,
     port: e.RETORT_PORT,
     servePort: e.RETORT_SERVE_PORT,
+    metricsPort: e.RETORT_METRICS_PORT,
     embeddedPgPort: e.RETORT_PG_PORT,
     adminToken: e.RETORT_ADMIN_TOKEN,
     secretKey: e.RETORT_SECRET_KEY,

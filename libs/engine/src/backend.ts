@@ -127,3 +127,9 @@ export async function switchBackend(name: BackendName): Promise<BackendInfo> {
 export function activeBackend(): BackendInfo | undefined {
   return active;
 }
+
+/** Bytes the active backend holds for tensors now (on webgpu: in GPU buffers). */
+export function deviceMemoryBytes(): number {
+  const memory = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+  return memory.numBytesInGPU ?? memory.numBytes;
+}

@@ -1,4 +1,4 @@
-export { initBackend, activeBackend, switchBackend, BACKENDS } from './backend';
+export { initBackend, activeBackend, switchBackend, deviceMemoryBytes, BACKENDS } from './backend';
 export { probeWebGpu } from './webgpu';
 export type { WebGpuAdapter } from './webgpu';
 export type { BackendName, BackendInfo } from './backend';

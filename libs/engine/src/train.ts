@@ -94,6 +94,8 @@ export interface TrainProgress {
   lr: number;
   gradNorm: number;
   tokensPerSec: number;
+  /** Tokens (padding included) trained on since this call started, resumed steps excluded. */
+  tokens: number;
   elapsedMs: number;
   etaMs: number;
   epoch: number;
@@ -324,6 +326,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       lr,
       gradNorm,
       tokensPerSec: (tokensSeen * 1000) / Math.max(1, elapsedMs),
+      tokens: tokensSeen,
       elapsedMs,
       etaMs: (elapsedMs / (step - startStep)) * (c.steps - step),
       epoch: pos / stream.perEpoch,

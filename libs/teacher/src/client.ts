@@ -158,6 +158,14 @@ export function createTeacherClient(config: TeacherClientConfig): TeacherClient 
     }
   }
 
+  function observe(outcome: string, sentAt: number, usage?: TeacherUsage): void {
+    try {
+      config.observer?.attempt(outcome, (performance.now() - sentAt) / 1000, usage);
+    } catch {
+      // A broken metrics sink must not fail a generation.
+    }
+  }
+
   /** One request for k samples, with its retries. */
   async function call(request: TeacherRequest, k: number, seedOffset: number, signal: AbortSignal, headers?: Record<string, string>): Promise<CallResult> {
     // Only role and content go out: a dataset message's own fields (loss weights…) are not the server's business.
@@ -176,9 +184,11 @@ export function createTeacherClient(config: TeacherClientConfig): TeacherClient 
       let delay = 0;
       const release = await semaphore.acquire(signal);
       let sent = false;
+      let sentAt = 0;
       try {
         await limiter.acquire(estimated, signal);
         sent = true;
+        sentAt = performance.now();
         counters.requests++;
         counters.inFlight++;
         let completion: any;
@@ -197,12 +207,14 @@ export function createTeacherClient(config: TeacherClientConfig): TeacherClient 
         limiter.settle(estimated, usage.promptTokens + usage.completionTokens);
         counters.promptTokens += usage.promptTokens;
         counters.completionTokens += usage.completionTokens;
+        observe('ok', sentAt, usage);
         return { choices, usage, attempts: attempt };
       } catch (e) {
         const err = e instanceof TeacherError ? e : new TeacherError(`${where}: ${(e as Error)?.message ?? String(e)}`, 'protocol');
         // A failed request generated nothing: charge the prompt estimate only.
         if (sent) limiter.settle(estimated, estimate.prompt);
         err.attempts = attempt;
+        if (sent && err.kind !== 'aborted' && !signal.aborted) observe(err.kind === 'http' ? String(err.status) : err.kind, sentAt);
         if (err.kind === 'aborted' || signal.aborted) throw err.kind === 'aborted' ? err : abortError(`${where}: request`);
         if (err.status === 429) counters.rateLimited++;
         if (!err.retryable || attempt > maxRetries) {

@@ -11,6 +11,7 @@ export type {
   TeacherClient,
   TeacherClientConfig,
   TeacherMessage,
+  TeacherObserver,
   TeacherRequest,
   TeacherResult,
   TeacherRole,

@@ -96,6 +96,16 @@ export interface TeacherClientConfig {
   maxRetryAfterMs?: number;
   /** Extra headers on every request. */
   headers?: Record<string, string>;
+  /** Told about every HTTP attempt of complete() (metrics); its errors are not the client's. */
+  observer?: TeacherObserver;
+}
+
+/**
+ * What the client reports per chat completion attempt. `outcome` is `ok`, the HTTP status of a
+ * failed answer (`429`, `503`, …) or the failure kind (`timeout`, `connection`, `protocol`).
+ */
+export interface TeacherObserver {
+  attempt(outcome: string, seconds: number, usage?: TeacherUsage): void;
 }
 
 export interface CompleteOptions {

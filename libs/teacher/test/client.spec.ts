@@ -196,6 +196,16 @@ describe('retries', () => {
     expect(client.stats()).toMatchObject({ requests: 3, retries: 2, failures: 0 });
   });
 
+  it('tells the observer every attempt: the status of each failed one, then ok with the usage', async () => {
+    const seen: { outcome: string; seconds: number; tokens?: number }[] = [];
+    const observer = { attempt: (outcome: string, seconds: number, usage?: { promptTokens: number; completionTokens: number }) => void seen.push({ outcome, seconds, tokens: usage && usage.promptTokens + usage.completionTokens }) };
+    const client = await setup({ respond: (r) => (r.index === 0 ? { status: 429 } : r.index === 1 ? { status: 503 } : undefined) }, { observer });
+    const r = await client.complete(ask('a'));
+    expect(seen.map((s) => s.outcome)).toEqual(['429', '503', 'ok']);
+    expect(seen[2].tokens).toBe(r.usage.promptTokens + r.usage.completionTokens);
+    expect(seen.every((s) => s.seconds >= 0 && s.seconds < 5)).toBe(true);
+  });
+
   it('stops after maxRetries and says how many attempts were made', async () => {
     const client = await setup({ respond: () => ({ status: 502, body: 'Bad Gateway from proxy' }) }, { maxRetries: 2 });
     const err: TeacherError = await client.complete(ask('a')).catch((e) => e);

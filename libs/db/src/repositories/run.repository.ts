@@ -133,6 +133,11 @@ export class RunRepository {
     await this.m.query(`UPDATE run SET status = 'cancelled', finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END WHERE (id = $1 OR parent_id = $1) AND status IN ('queued', 'running')`, [id]);
   }
 
+  /** A draining worker gave the running run back: queued again, for the next worker to resume. */
+  async release(id: string): Promise<void> {
+    await this.m.query(`UPDATE run SET status = 'queued', worker = NULL WHERE id = $1 AND status = 'running'`, [id]);
+  }
+
   /** Back to the queue (a retry). */
   async requeue(id: string): Promise<void> {
     await this.m.getRepository(Run).update({ id }, { status: 'queued', error: null, finishedAt: null });
