@@ -6,9 +6,12 @@ const BIN = path.resolve(__dirname, '../../cli/bin/retort.js');
 
 export type WorkerProcess = ChildProcess & { output: string[] };
 
-/** A real `retort worker` process on the test's database, Redis prefix and artifact directory; its output is kept, prefixed with `name`. */
-export function spawnWorker(stack: TestStack, name: string, queues: string, env: Record<string, string> = {}): WorkerProcess {
-  const child = spawn(process.execPath, [BIN, 'worker', '--queues', queues], {
+/**
+ * A real `retort worker` process on the test's database, Redis prefix and artifact directory,
+ * consuming `queues` (more `args` after them); its output is kept, prefixed with `name`.
+ */
+export function spawnWorker(stack: TestStack, name: string, queues: string, env: Record<string, string> = {}, args: string[] = []): WorkerProcess {
+  const child = spawn(process.execPath, [BIN, 'worker', '--queues', queues, ...args], {
     env: {
       ...process.env,
       DATABASE_URL: stack.config.databaseUrl,

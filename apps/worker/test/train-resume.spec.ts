@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,15 +5,15 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { initModel } from '@retort/engine';
 import { startTestStack, waitFor, type TestStack } from '../../api/test/harness';
-import { spawnWorker } from './spawn-worker';
+import { spawnWorker, type WorkerProcess } from './spawn-worker';
 
 /** Short locks, so that a killed worker's job is taken over within seconds. */
-const startWorker = (stack: TestStack, name: string) => spawnWorker(stack, name, 'datasets,train', { RETORT_JOB_LOCK_MS: '3000', RETORT_STALLED_CHECK_MS: '1000' });
+const startResumableWorker = (stack: TestStack, name: string) => spawnWorker(stack, name, 'datasets,train', { RETORT_JOB_LOCK_MS: '3000', RETORT_STALLED_CHECK_MS: '1000' });
 
 describe('training on workers survives a killed worker', () => {
   let stack: TestStack;
   let modelDir: string;
-  const workers: (ChildProcess & { output: string[] })[] = [];
+  const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -34,7 +33,7 @@ describe('training on workers survives a killed worker', () => {
     const ds = (await api().post('/api/v1/datasets').set('Authorization', op).send({ name: 'train-me' })).body;
     const lines = Array.from({ length: 24 }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: `ping ${i}` }, { role: 'assistant', content: `pong ${i}` }] }));
 
-    const a = startWorker(stack, 'A');
+    const a = startResumableWorker(stack, 'A');
     workers.push(a);
     const version = (await api().post(`/api/v1/datasets/${ds.id}/versions`).set('Authorization', op).set('Content-Type', 'application/x-ndjson').send(lines.join('\n'))).body;
     await waitFor(async () => (await api().get(`/api/v1/dataset-versions/${version.id}`).set('Authorization', op)).body.status === 'ready', 60000, 'import');
@@ -48,7 +47,7 @@ describe('training on workers survives a killed worker', () => {
 
     // A trains until it has saved a checkpoint; then B joins and A is killed without warning.
     await waitFor(async () => (await api().get(`/api/v1/runs/${runId}/checkpoints`).set('Authorization', op)).body.length >= 2, 90000, 'checkpoints from worker A');
-    const b = startWorker(stack, 'B');
+    const b = startResumableWorker(stack, 'B');
     workers.push(b);
     const before = (await api().get(`/api/v1/runs/${runId}`).set('Authorization', op)).body;
     expect(before.worker).toMatch(new RegExp(`:${a.pid}$`));

@@ -1,7 +1,7 @@
 /** Checks made when a model directory is opened, before its weights are read. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatBytes, planMemory, WASM_MAX_BYTES } from '@retort/contracts';
+import { bindingRefusal, formatBytes, planMemory, WASM_MAX_BYTES } from '@retort/contracts';
 import { activeBackend } from './backend';
 import { ModelConfig } from './config';
 import { readJsonFile } from './config-json';
@@ -31,9 +31,17 @@ export function checkTokenizerFits(dir: string, config: ModelConfig): void {
   }
 }
 
-/** The weights alone must fit the wasm backend's 4 GiB; the error says how much they take. */
+/**
+ * The weights alone must fit the wasm backend's 4 GiB, and on webgpu each weight one storage binding;
+ * the error says how much they take.
+ */
 export function checkDeviceFits(dir: string, config: ModelConfig, quant: Quant): void {
-  if (activeBackend()?.name !== 'wasm') return;
+  const backend = activeBackend();
+  if (backend?.adapter) {
+    const why = bindingRefusal({ config: config.raw as never, method: quant === 'nf4' ? 'qlora' : 'lora', seq: 1, batch: 1, task: 'generate', backend: 'webgpu' }, backend.adapter.limits.maxStorageBufferBindingSize);
+    if (why) throw new Error(`${dir}: ${why}`);
+  }
+  if (backend?.name !== 'wasm') return;
   const plan = planMemory({ config: config.raw as never, method: quant === 'nf4' ? 'qlora' : 'lora', seq: 1, batch: 1, task: 'generate', backend: 'wasm' });
   if (plan.bytes.weights > WASM_MAX_BYTES) {
     throw new Error(

@@ -21,7 +21,9 @@ export function initAdamW(params: tf.Variable[]): AdamWState {
 
 /** Scales grads in place so that their global L2 norm is at most maxNorm; resolves to the norm before clipping. */
 export async function clipGlobalNorm(grads: tf.Tensor[], maxNorm: number): Promise<number> {
-  const sumSq = tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+  // Chained adds, not tf.addN: webgpu's AddN binds every input at once, and past the device's
+  // storage buffers per shader stage (8 on some adapters) its pipeline is invalid and reads zeros.
+  const sumSq = tf.tidy(() => grads.map((g) => tf.sum(tf.square(g))).reduce((acc, s) => tf.add(acc, s)));
   const norm = Math.sqrt((await sumSq.data())[0]);
   sumSq.dispose();
   if (maxNorm > 0 && norm > maxNorm) {

@@ -48,3 +48,12 @@ export function describeBackends(title: string, body: (backend: BackendName) => 
     });
   }
 }
+
+/**
+ * A jest timeout for the tests that train for tens of steps: on a software adapter (lavapipe in CI)
+ * each kernel dispatch costs about 0.7 ms and a tiny model's training step is ~1200 of them, so
+ * their webgpu copy runs 10-15x longer than on wasm. The shapes stay those of the wasm copy.
+ */
+export function trainingTimeout(backend: BackendName): number | undefined {
+  return backend === 'webgpu' ? 600_000 : undefined;
+}

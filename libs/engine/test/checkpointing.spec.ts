@@ -2,11 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { batchLoss, collate, createLora, Example, initBackend, initModel, loadModel, loraVariables, Rng, train, trainConfig } from '../src';
-
-beforeAll(async () => {
-  await initBackend(undefined, () => undefined);
-});
+import { batchLoss, collate, createLora, Example, initModel, loadModel, loraVariables, Rng, train, trainConfig } from '../src';
+import { describeBackends, trainingTimeout } from './backends';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 
@@ -18,10 +15,10 @@ function examples(count: number, length: number, vocab: number, seed: number): E
   }));
 }
 
-describe('gradient checkpointing', () => {
+describeBackends('gradient checkpointing', (backend) => {
   // llama with GQA, biases and an untied head; qwen2 with q/k/v biases and a tied head. LoRA on every
   // projection with dropout (the recomputed layer must draw the same masks) and non-zero B.
-  it.each(['tiny-llama', 'tiny-qwen2'])('gives the loss and LoRA gradients of the ordinary backward pass (%s)', (name) => {
+  it.each(['tiny-llama', 'tiny-qwen2'])('gives the loss and LoRA gradients of the ordinary backward pass (%s)', async (name) => {
     const model = loadModel(path.join(FIXTURES, name));
     const lora = createLora(model, { r: 4, alpha: 8, dropout: 0.2 }, 3);
     const rng = new Rng(4);
@@ -30,12 +27,12 @@ describe('gradient checkpointing', () => {
     const params = loraVariables(lora);
     const plain = tf.variableGrads(() => batchLoss(model, lora, batch, 20, { dropoutSeed: 7, checkpoint: false }), params);
     const ckpt = tf.variableGrads(() => batchLoss(model, lora, batch, 20, { dropoutSeed: 7, checkpoint: true }), params);
-    expect(Math.abs(ckpt.value.dataSync()[0] - plain.value.dataSync()[0])).toBeLessThan(1e-6);
+    expect(Math.abs((await ckpt.value.data())[0] - (await plain.value.data())[0])).toBeLessThan(1e-6);
     let worst = 0;
     let largest = 0;
     for (const [key, g] of Object.entries(plain.grads)) {
-      const a = g.dataSync();
-      const b = ckpt.grads[key].dataSync();
+      const a = await g.data();
+      const b = await ckpt.grads[key].data();
       a.forEach((v, i) => {
         worst = Math.max(worst, Math.abs(v - b[i]));
         largest = Math.max(largest, Math.abs(v));
@@ -63,5 +60,5 @@ describe('gradient checkpointing', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, trainingTimeout(backend));
 });

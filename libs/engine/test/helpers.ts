@@ -2,10 +2,27 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ChatTokenizer } from '@retort/tokenizer';
-import { initModel, loadModel, Model } from '../src';
+import { initModel, loadModel, Model, Rng } from '../src';
 
 export function tmpDir(prefix = 'retort-engine-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** The largest elementwise difference of two arrays of the same length. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** The engine's tiny learning task: the answer is the first letter of a random 6-letter word over a..h. */
+export function firstLetterTask(n: number, seed: number): { messages: { role: string; content: string }[] }[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => {
+    const word = Array.from({ length: 6 }, () => 'abcdefgh'[rng.int(8)]).join('');
+    return { messages: [{ role: 'user', content: word }, { role: 'assistant', content: word[0] }] };
+  });
 }
 
 /** A random byte-level model written by initModel and loaded back. */

@@ -3,13 +3,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bytesToUnicode, ChatTokenizer } from '@retort/tokenizer';
-import { batchLoss, collate, forwardLogits, initBackend, initModel, loadModel, tokenizeRecord, train, trainConfig, type TeacherTokenLogprob } from '../src';
+import { batchLoss, collate, forwardLogits, initModel, loadModel, tokenizeRecord, train, trainConfig, type TeacherTokenLogprob } from '../src';
 import { softCrossEntropy } from '../src/ops';
+import { describeBackends, trainingTimeout } from './backends';
 import { tinyModel } from './helpers';
 
 let dir: string;
-beforeAll(async () => {
-  await initBackend(undefined, () => undefined);
+beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'retort-kd-'));
   initModel({ family: 'qwen2', config: { hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, intermediate_size: 64 }, out: dir, seed: 5 });
 });
@@ -22,18 +22,18 @@ function served(tok: ChatTokenizer, id: number, logprob: number) {
   return { token: Buffer.from(bytes).toString('utf8'), bytes, logprob };
 }
 
-describe('token-level distillation', () => {
-  it('softCrossEntropy: value and gradient of T^2 * CE(teacher, student at T)', () => {
+describeBackends('token-level distillation', (backend) => {
+  it('softCrossEntropy: value and gradient of T^2 * CE(teacher, student at T)', async () => {
     const z = tf.randomNormal([4, 6], 0, 2, 'float32', 1) as tf.Tensor2D;
     const p = tf.softmax(tf.randomNormal([4, 6], 0, 1, 'float32', 2)) as tf.Tensor2D;
     const w = tf.tensor1d([1, 0, 0.5, 2]);
     const T = 2;
     const plain = (x: tf.Tensor) => tf.mul(tf.sum(tf.mul(tf.neg(tf.sum(tf.mul(p, tf.logSoftmax(tf.div(x, T))), -1)), w)), T * T) as tf.Scalar;
     const mine = (x: tf.Tensor) => softCrossEntropy(x as tf.Tensor2D, p, w, T);
-    expect(Math.abs(mine(z).dataSync()[0] - plain(z).dataSync()[0])).toBeLessThan(1e-4);
+    expect(Math.abs((await mine(z).data())[0] - (await plain(z).data())[0])).toBeLessThan(1e-4);
     const [g1] = tf.grads(mine)([z]);
     const [g2] = tf.grads(plain)([z]);
-    expect(tf.max(tf.abs(tf.sub(g1, g2))).dataSync()[0]).toBeLessThan(1e-5);
+    expect((await tf.max(tf.abs(tf.sub(g1, g2))).data())[0]).toBeLessThan(1e-5);
   });
 
   it("lines up a teacher's tokens with the student's targets when the tokenizers match, and falls back otherwise", () => {
@@ -90,7 +90,9 @@ describe('token-level distillation', () => {
       const data = Array.from({ length: 8 }, (_, i) => tokenizeRecord({ messages: messages(i), teacher }, tok)[0]);
       expect(data.every((e) => e.kd === 'aligned')).toBe(true);
       const res = await train({ model, train: data, padId: 0, config: trainConfig({ steps: 40, batchSize: 8, lr: 2e-2, warmupSteps: 0, kdAlpha: alpha, lora: { r: 4 } }) });
-      const probs = tf.tidy(() => tf.softmax(forwardLogits(model, [probeIds], { lora: res.adapter })).arraySync() as number[][]);
+      const softmax = tf.tidy(() => tf.softmax(forwardLogits(model, [probeIds], { lora: res.adapter })));
+      const probs = (await softmax.array()) as number[][];
+      softmax.dispose();
       return { a: probs[answerAt][a], b: probs[answerAt][b] };
     };
     const [ce, kd] = [await probsAfter(0), await probsAfter(1)];
@@ -101,9 +103,9 @@ describe('token-level distillation', () => {
     expect(kd.b).toBeGreaterThan(0.1);
     expect(kd.b / kd.a).toBeGreaterThan(0.4);
     expect(kd.b / kd.a).toBeLessThan(0.9);
-  });
+  }, trainingTimeout(backend));
 
-  it('batchLoss mixes CE and the teacher term at the teacher rows only', () => {
+  it('batchLoss mixes CE and the teacher term at the teacher rows only', async () => {
     const model = loadModel(dir);
     const tok = ChatTokenizer.fromDir(dir);
     const answerIds = tok.encode('pong 7');
@@ -111,10 +113,10 @@ describe('token-level distillation', () => {
     const ex = tokenizeRecord({ messages: [{ role: 'user', content: 'ping 7' }, { role: 'assistant', content: 'pong 7' }], teacher }, tok)[0];
     const batch = collate([ex], 0);
     const norm = batch.tokens;
-    const loss = (alpha: number, temperature: number) => batchLoss(model, undefined, batch, norm, { kd: { alpha, temperature } }).dataSync()[0];
+    const loss = async (alpha: number, temperature: number) => (await batchLoss(model, undefined, batch, norm, { kd: { alpha, temperature } }).data())[0];
 
     // The same on the host, from the logits.
-    const logits = forwardLogits(model, batch.ids).arraySync();
+    const logits = await forwardLogits(model, batch.ids).array();
     const logSoftmax = (row: number[], T: number) => {
       const s = row.map((x) => x / T);
       const m = Math.max(...s);
@@ -138,7 +140,7 @@ describe('token-level distillation', () => {
       });
       return total / norm;
     };
-    for (const [alpha, T] of [[0, 1], [0.5, 1], [1, 2]]) expect(Math.abs(loss(alpha, T) - expected(alpha, T))).toBeLessThan(1e-4);
-    expect(Math.abs(loss(1, 2) - loss(0, 1))).toBeGreaterThan(1e-3); // the teacher term is really there
+    for (const [alpha, T] of [[0, 1], [0.5, 1], [1, 2]]) expect(Math.abs((await loss(alpha, T)) - expected(alpha, T))).toBeLessThan(1e-4);
+    expect(Math.abs((await loss(1, 2)) - (await loss(0, 1)))).toBeGreaterThan(1e-3); // the teacher term is really there
   });
 });

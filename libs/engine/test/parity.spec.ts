@@ -2,15 +2,9 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { forwardLogits, lastLogits, loadModel } from '../src';
 import { describeBackends } from './backends';
+import { maxAbsDiff } from './helpers';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 // Golden logits from scripts/make_parity_fixtures.py, a PyTorch reference of HF semantics.
 describeBackends('parity', () => {

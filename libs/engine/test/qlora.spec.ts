@@ -1,22 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { evaluate, initBackend, loadAdapter, loadModel, readSafetensors, Rng, runTraining, saveAdapter, tokenizeRecord, train, trainConfig } from '../src';
-import { tinyModel, tmpDir } from './helpers';
+import { evaluate, loadAdapter, loadModel, readSafetensors, runTraining, saveAdapter, tokenizeRecord, train, trainConfig } from '../src';
+import { describeBackends, trainingTimeout } from './backends';
+import { firstLetterTask, tinyModel, tmpDir } from './helpers';
 
-beforeAll(async () => {
-  await initBackend(undefined, () => undefined);
-});
-
-/** The engine's tiny learning task (train.spec.ts): the answer is the first letter of a 6-letter word. */
-function firstLetterTask(n: number, seed: number): { messages: { role: string; content: string }[] }[] {
-  const rng = new Rng(seed);
-  return Array.from({ length: n }, () => {
-    const word = Array.from({ length: 6 }, () => 'abcdefgh'[rng.int(8)]).join('');
-    return { messages: [{ role: 'user', content: word }, { role: 'assistant', content: word[0] }] };
-  });
-}
-
-describe('QLoRA', () => {
+describeBackends('QLoRA', (backend) => {
   it('reaches the held-out accuracy of LoRA within 0.05 on the tiny task', async () => {
     const { dir, tok } = tinyModel('llama', { hidden_size: 64, intermediate_size: 128 }, 2, 0.3);
     const trainSet = firstLetterTask(256, 11).flatMap((r) => tokenizeRecord(r, tok));
@@ -32,7 +20,7 @@ describe('QLoRA', () => {
     // measured: LoRA 0.9375, QLoRA 1.0 (seeds 1-3: LoRA 0.94/0.91/0.98, QLoRA 1.00/1.00/0.91)
     expect(acc.none).toBeGreaterThanOrEqual(0.9);
     expect(acc.nf4).toBeGreaterThanOrEqual(acc.none - 0.05);
-  });
+  }, trainingTimeout(backend));
 
   it('refuses a config whose quant does not match the model', async () => {
     const { model, tok } = tinyModel();

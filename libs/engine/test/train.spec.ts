@@ -1,21 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dirCheckpointStore, evaluate, Example, initBackend, learningRate, loadAdapter, Rng, saveAdapter, tokenizeRecord, train, trainConfig } from '../src';
-import { forwardLogits } from '../src/model';
-import { tinyModel, tmpDir } from './helpers';
-
-beforeAll(async () => {
-  await initBackend(undefined, () => undefined);
-});
-
-/** A tiny task: the answer is the first letter of a random 6-letter word over a..h. */
-function firstLetterTask(n: number, seed: number): { messages: { role: string; content: string }[] }[] {
-  const rng = new Rng(seed);
-  return Array.from({ length: n }, () => {
-    const word = Array.from({ length: 6 }, () => 'abcdefgh'[rng.int(8)]).join('');
-    return { messages: [{ role: 'user', content: word }, { role: 'assistant', content: word[0] }] };
-  });
-}
+import { dirCheckpointStore, evaluate, Example, forwardLogits, learningRate, loadAdapter, saveAdapter, tokenizeRecord, train, trainConfig } from '../src';
+import { describeBackends, trainingTimeout } from './backends';
+import { firstLetterTask, tinyModel, tmpDir } from './helpers';
 
 describe('schedule', () => {
   it('warms up linearly and decays to the floor', () => {
@@ -29,7 +16,7 @@ describe('schedule', () => {
   });
 });
 
-describe('LoRA training', () => {
+describeBackends('LoRA training', (backend) => {
   it('resumes exactly: stopped at step 3 and resumed, step 6 matches an uninterrupted run', async () => {
     const { model, tok } = tinyModel('qwen2', {}, 1);
     const examples: Example[] = firstLetterTask(24, 5).flatMap((r) => tokenizeRecord(r, tok));
@@ -62,8 +49,8 @@ describe('LoRA training', () => {
     const b = path.join(dir, 'b');
     await saveAdapter(a, full.adapter);
     await saveAdapter(b, resumed.adapter);
-    const logitsA = forwardLogits(model, [[1, 2, 3]], { lora: loadAdapter(a, model) }).dataSync();
-    const logitsB = forwardLogits(model, [[1, 2, 3]], { lora: loadAdapter(b, model) }).dataSync();
+    const logitsA = await forwardLogits(model, [[1, 2, 3]], { lora: loadAdapter(a, model) }).data();
+    const logitsB = await forwardLogits(model, [[1, 2, 3]], { lora: loadAdapter(b, model) }).data();
     logitsA.forEach((v, i) => expect(Math.abs(v - logitsB[i])).toBeLessThan(1e-5));
   });
 
@@ -81,5 +68,5 @@ describe('LoRA training', () => {
     expect(after.tokenAccuracy).toBeGreaterThanOrEqual(0.9);
     expect(after.loss).toBeLessThan(before.loss / 4);
     expect(result.eval!.tokenAccuracy).toBeCloseTo(after.tokenAccuracy, 5);
-  });
+  }, trainingTimeout(backend));
 });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { trainingPlanInput, type ModelConfigLike } from '@retort/contracts';
+import { bindingRefusal, trainingPlanInput, type ModelConfigLike } from '@retort/contracts';
 import { formatBytes, initBackend, planMemory, readModelConfig, runTraining, trainConfigOf, WASM_MAX_BYTES } from '@retort/engine';
 import { addHyperparameterOptions, parseHyperparameterOptions } from '../hyperparameter-options';
 
@@ -26,6 +26,11 @@ export function registerTrainCommand(program: Command): void {
     const config = trainConfigOf(hp);
     const modelConfig = readModelConfig(o.model).raw as ModelConfigLike;
     const backend = await initBackend();
+    if (backend.adapter) {
+      // Refused before anything is loaded: on webgpu each tensor of the step is one storage binding.
+      const why = bindingRefusal(trainingPlanInput(modelConfig, hp, 'webgpu'), backend.adapter.limits.maxStorageBufferBindingSize);
+      if (why) throw new Error(`this run cannot train on webgpu (${backend.adapter.description}): ${why}`);
+    }
     if (backend.name === 'wasm') {
       // Refused before anything is loaded: the whole step must fit the 4 GiB wasm can address.
       const plan = planMemory(trainingPlanInput(modelConfig, hp, 'wasm'));

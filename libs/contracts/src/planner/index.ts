@@ -9,6 +9,8 @@
  */
 export * from './spec';
 export { planMemory, fitPools, countParams, resolveConfig, formatBytes, WASM_MAX_BYTES } from './plan';
+export { bindingRefusal, largestTensor } from './binding';
+export type { LargestTensor } from './binding';
 export { DISTILL_CONFIGS, NAMED_SIZES, isNamedSize } from './sizes';
 export type { NamedSize } from './sizes';
 export type { MemoryPlan, ModelConfigLike, PlanBackend, PlanInput, PlanMethod, PlanTask, PoolFit, WorkerPool } from './types';
