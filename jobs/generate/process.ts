@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import type { GenerateRunConfig, RunJobResult, RunPayload } from '@retort/contracts';
-import { canonicalLine, type ChatRecord } from '@retort/datasets';
+import { canonicalLine, storableText, type ChatRecord } from '@retort/datasets';
 import { createDatasetVersion, Dataset, DatasetVersion, Endpoint, SecretBox, type Run } from '@retort/db';
 import type { ArtifactStore } from '@retort/storage';
 import { buildTarget, createTeacherClient, filterSamples, runPrompts, type PromptItem, type TeacherResult } from '@retort/teacher';
@@ -52,7 +52,8 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
       skip: done,
       signal: abort.signal,
       onResult: async (id, result) => {
-        await persist(deps, run.id, prompts[Number(id)], result, config);
+        const cleaned = await persist(deps, run.id, prompts[Number(id)], result, config);
+        if (cleaned) await runs.event(run.id, 'warn', 'message', { message: `prompt ${id}: ${cleaned} character(s) the database cannot store (NUL, unpaired surrogates) were cleaned from the teacher's answer` });
         answered += 1;
         if (Date.now() - lastEvent > 500 || answered === prompts.length) {
           lastEvent = Date.now();
@@ -63,7 +64,7 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
       },
       onError: async (id, error) => {
         failures += 1;
-        await runs.event(run.id, 'warn', 'message', { message: `prompt ${id}: ${error.message}` });
+        await runs.event(run.id, 'warn', 'message', { message: storableText(`prompt ${id}: ${error.message}`).text });
       },
     });
   } catch (err) {
@@ -89,8 +90,12 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
   return { status: 'succeeded', versionId: version.id };
 }
 
-/** One prompt's samples, with the filters' verdicts, in one statement (all or nothing). */
-async function persist(deps: GenerateJobDeps, runId: string, prompt: Prompt, result: TeacherResult, config: GenerateRunConfig): Promise<void> {
+/**
+ * One prompt's samples, with the filters' verdicts, in one statement (all or nothing). Characters
+ * Postgres cannot store are cleaned first, so one odd answer does not fail the run; returns how many.
+ */
+async function persist(deps: GenerateJobDeps, runId: string, prompt: Prompt, answer: TeacherResult, config: GenerateRunConfig): Promise<number> {
+  const { result, cleaned } = storableSamples(answer);
   const { kept, dropped } = filterSamples(result.samples, { ...config.filters, reference: config.filters.verifier ? prompt.reference : undefined });
   const reasonOf = new Map(dropped.map((d) => [d.sample.index, `${d.reason}: ${d.detail}`]));
   const rows = [...kept, ...dropped.map((d) => d.sample)];
@@ -101,9 +106,9 @@ async function persist(deps: GenerateJobDeps, runId: string, prompt: Prompt, res
   }
   const perSample = Math.round(result.usage.completionTokens / Math.max(1, result.samples.length));
   await deps.ds.query(
-    `INSERT INTO generation_result (run_id, prompt_idx, sample, output, reasoning, finish_reason, prompt_tokens, completion_tokens, logprobs_key, dropped)
-     SELECT $1, $2, s.sample, s.output, s.reasoning, s.finish, $3, $4, $5, s.dropped
-     FROM unnest($6::int[], $7::text[], $8::text[], $9::text[], $10::text[]) AS s(sample, output, reasoning, finish, dropped)
+    `INSERT INTO generation_result (run_id, prompt_idx, sample, output, reasoning, finish_reason, prompt_tokens, completion_tokens, logprobs_key, dropped, cleaned)
+     SELECT $1, $2, s.sample, s.output, s.reasoning, s.finish, $3, $4, $5, s.dropped, s.cleaned
+     FROM unnest($6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int[]) AS s(sample, output, reasoning, finish, dropped, cleaned)
      ON CONFLICT (run_id, prompt_idx, sample) DO NOTHING`,
     [
       runId,
@@ -116,8 +121,24 @@ async function persist(deps: GenerateJobDeps, runId: string, prompt: Prompt, res
       rows.map((s) => s.reasoning),
       rows.map((s) => s.finishReason),
       rows.map((s) => reasonOf.get(s.index) ?? null),
+      rows.map((s) => cleaned.get(s.index) ?? 0),
     ],
   );
+  return [...cleaned.values()].reduce((a, b) => a + b, 0);
+}
+
+/** The samples with their text made storable, and the characters cleaned per sample index. */
+function storableSamples(result: TeacherResult): { result: TeacherResult; cleaned: Map<number, number> } {
+  const cleaned = new Map<number, number>();
+  const samples = result.samples.map((s) => {
+    const content = storableText(s.content);
+    const reasoning = s.reasoning === null ? null : storableText(s.reasoning);
+    const n = content.cleaned + (reasoning?.cleaned ?? 0);
+    if (n === 0) return s;
+    cleaned.set(s.index, n);
+    return { ...s, content: content.text, reasoning: reasoning?.text ?? null };
+  });
+  return { result: { ...result, samples }, cleaned };
 }
 
 /** The kept samples as a new version of the output data set, once per run. */
@@ -128,15 +149,15 @@ async function outputVersion(deps: GenerateJobDeps, run: Run, config: GenerateRu
   const existing: DatasetVersion[] = await ds.getRepository(DatasetVersion).createQueryBuilder('v').where(`v.lineage->>'runId' = :runId`, { runId: run.id }).getMany();
   if (existing.length) return existing[0];
   async function* lines(): AsyncGenerator<string> {
-    const rows: { prompt_idx: number; sample: number; output: string; reasoning: string | null }[] = await ds.query(
-      `SELECT prompt_idx, sample, output, reasoning FROM generation_result WHERE run_id = $1 AND dropped IS NULL ORDER BY prompt_idx, sample`,
+    const rows: { prompt_idx: number; sample: number; output: string; reasoning: string | null; cleaned: number }[] = await ds.query(
+      `SELECT prompt_idx, sample, output, reasoning, cleaned FROM generation_result WHERE run_id = $1 AND dropped IS NULL ORDER BY prompt_idx, sample`,
       [run.id],
     );
     for (const r of rows) {
       const p = prompts[r.prompt_idx];
       const record: ChatRecord = { messages: [...p.messages, { role: 'assistant', content: buildTarget({ content: r.output, reasoning: r.reasoning }, config.reasoning) }] };
       if (p.tags?.length) record.tags = p.tags;
-      record.meta = { ...(p.meta ?? {}), teacherSample: r.sample, sourcePrompt: r.prompt_idx };
+      record.meta = { ...(p.meta ?? {}), teacherSample: r.sample, sourcePrompt: r.prompt_idx, ...(r.cleaned ? { cleanedCharacters: r.cleaned } : {}) };
       yield canonicalLine(record);
     }
   }
