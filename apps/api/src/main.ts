@@ -10,6 +10,7 @@ import type { RetortConfig } from '@retort/contracts';
 import { AppModule } from './app.module';
 import { TokenService } from './auth/token.service';
 import { MetricsService } from './metrics/metrics.service';
+import { bodyParserProblems, refuseUnstorableInput } from './common/request-input';
 
 export { resolveBootstrapToken, resolveSecretKey } from './auth/bootstrap-token';
 export { hashToken } from './auth/token.service';
@@ -32,6 +33,8 @@ export async function createApiApp(config: RetortConfig, opts: { bootstrapToken?
   app.use(app.get(MetricsService).middleware);
   // JSON bodies only; uploads stream their raw body to the handler.
   app.use(express.json({ limit: '10mb', type: ['application/json', 'application/*+json'] }));
+  app.use(bodyParserProblems);
+  app.use(refuseUnstorableInput);
   const openapi = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle('Retort API').setVersion('v1').addBearerAuth().build(),

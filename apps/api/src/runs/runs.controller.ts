@@ -1,11 +1,12 @@
 import { Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CheckpointResponseSchema, CreateRunSchema, RunEventResponseSchema, RunResponseSchema, type CreateRunDto } from '@retort/contracts';
+import { CheckpointResponseSchema, CreateRunSchema, isBigintId, RunEventResponseSchema, RunResponseSchema, type CreateRunDto } from '@retort/contracts';
 import { z } from 'zod';
 import type { AuthedRequest } from '../auth/auth.guard';
 import { Needs } from '../auth/roles.decorator';
-import { parseListQuery, sendPage } from '../common/list-query';
+import { ID_LIST, parseListQuery, sendPage, TEXT_FILTER, UUID_FILTER } from '../common/list-query';
+import { ProblemException } from '../common/problem';
 import { ZodBody } from '../common/zod-body';
 import { ApiZodList, ApiZodResponse } from '../common/zod-openapi';
 import { RunsService } from './runs.service';
@@ -28,7 +29,7 @@ export class RunsController {
   @Needs('viewer')
   @ApiZodList(RunResponseSchema)
   async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
-    const q = parseListQuery(query, ['createdAt', 'status', 'kind'], { field: 'createdAt', order: 'DESC' });
+    const q = parseListQuery(query, ['createdAt', 'status', 'kind'], { field: 'createdAt', order: 'DESC' }, { id: ID_LIST, kind: TEXT_FILTER, status: TEXT_FILTER, parentId: UUID_FILTER.or(z.null()) });
     const [items, total] = await this.runs.list(q);
     return sendPage(res, 'runs', q, items, total);
   }
@@ -45,7 +46,7 @@ export class RunsController {
   @Needs('viewer')
   @ApiZodResponse(200, z.array(RunEventResponseSchema))
   events(@Param('id', new ParseUUIDPipe()) id: string, @Query('after') after?: string) {
-    return this.runs.events(id, /^\d+$/.test(after ?? '') ? after : '0');
+    return this.runs.events(id, eventCursor(after));
   }
 
   /** The same as server-sent events, until the run finishes. */
@@ -94,4 +95,11 @@ export class RunsController {
   retry(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: AuthedRequest) {
     return this.runs.retry(id, req.principal);
   }
+}
+
+/** `?after=`: an event id (absent means from the start); anything else is refused, naming the field. */
+function eventCursor(after: unknown): string {
+  if (after === undefined || after === '') return '0';
+  if (typeof after === 'string' && isBigintId(after)) return after;
+  throw new ProblemException(400, 'validation', 'after must be an event id', { errors: [{ path: 'after', message: 'must be a whole number from 0 to 9223372036854775807' }] });
 }

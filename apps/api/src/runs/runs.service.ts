@@ -1,9 +1,9 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import type { FlowJob, FlowProducer, Queue } from 'bullmq';
-import { DataSource, In } from 'typeorm';
-import { CreateGenerateRunSchema, fitPools, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig } from '@retort/contracts';
-import { Adapter, AdapterVersion, Checkpoint, DatasetVersion, Endpoint, Run, RunEvent, RunRepository } from '@retort/db';
+import { DataSource } from 'typeorm';
+import { CreateGenerateRunSchema, fitPools, isUuid, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig } from '@retort/contracts';
+import { AdapterVersion, Checkpoint, Endpoint, Repositories, Run, RunEvent, RunRepository } from '@retort/db';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token.service';
 import { filterIds, type ListQuery } from '../common/list-query';
@@ -26,6 +26,7 @@ export class RunsService {
 
   constructor(
     @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(Repositories) private readonly db: Repositories,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(ModelsService) private readonly models: ModelsService,
     @Inject(WorkersService) private readonly workers: WorkersService,
@@ -168,27 +169,28 @@ export class RunsService {
 
   /** "name@version" (or "name" for its latest version) or a version id. */
   private async adapterVersionId(ref: string, path: string): Promise<string> {
-    if (/^[0-9a-f-]{36}$/i.test(ref)) {
-      const v = await this.ds.getRepository(AdapterVersion).findOneBy({ id: ref });
-      if (v) return v.id;
-    } else {
-      const [name, version] = ref.split('@');
-      const adapter = await this.ds.getRepository(Adapter).findOneBy({ name });
-      const v = adapter && (await this.ds.getRepository(AdapterVersion).findOne({ where: { adapterId: adapter.id, ...(version ? { version: Number(version.replace(/^v/, '')) } : {}) }, order: { version: 'DESC' } }));
-      if (v) return v.id;
-    }
+    const v = isUuid(ref) ? await this.db.adapters.findVersionById(ref) : await this.namedAdapterVersion(ref);
+    if (v) return v.id;
     throw new ProblemException(400, 'validation', `no adapter version "${ref}"`, { errors: [{ path, message: 'unknown adapter version' }] });
   }
 
+  private async namedAdapterVersion(ref: string): Promise<AdapterVersion | null> {
+    const [name, version] = ref.split('@');
+    const adapter = await this.db.adapters.findByName(name);
+    if (!adapter) return null;
+    if (version === undefined) return this.db.adapters.latestVersion(adapter.id);
+    const number = Number(version.replace(/^v/, ''));
+    return Number.isSafeInteger(number) && number > 0 ? this.db.adapters.findVersion(adapter.id, number) : null;
+  }
+
   private async teacher(ref: string): Promise<Endpoint> {
-    const isUuid = /^[0-9a-f-]{36}$/i.test(ref);
-    const teacher = await this.ds.getRepository(Endpoint).findOneBy(isUuid ? { id: ref } : { name: ref });
+    const teacher = await this.db.endpoints.findByRef(ref);
     if (!teacher || teacher.purpose !== 'teacher') throw new ProblemException(400, 'validation', `no teacher endpoint "${ref}"`, { errors: [{ path: 'teacher', message: teacher ? 'is a serving endpoint, not a teacher' : 'unknown endpoint' }] });
     return teacher;
   }
 
   private async readyVersions(refs: { id: string; path: string }[]): Promise<void> {
-    const versions = await this.ds.getRepository(DatasetVersion).findBy({ id: In(refs.map((r) => r.id)) });
+    const versions = await this.db.datasetVersions.findByIds(refs.map((r) => r.id));
     for (const { id, path } of refs) {
       const v = versions.find((x) => x.id === id);
       if (!v) throw new ProblemException(400, 'validation', `dataset version ${id} does not exist`, { errors: [{ path, message: 'unknown dataset version' }] });
