@@ -4,7 +4,7 @@ import type { GenerateRunConfig, RunJobResult, RunPayload } from '@retort/contra
 import { canonicalLine, storableText, type ChatRecord } from '@retort/datasets';
 import { createDatasetVersion, Dataset, DatasetVersion, Endpoint, SecretBox, type Run } from '@retort/db';
 import type { ArtifactStore } from '@retort/storage';
-import { buildTarget, createTeacherClient, filterSamples, runPrompts, type PromptItem, type TeacherResult } from '@retort/teacher';
+import { buildTarget, createTeacherClient, filterSamples, runPrompts, TeacherError, type PromptItem, type TeacherResult } from '@retort/teacher';
 import { beginRun, PermanentRunError, watchCancel } from '../run-step';
 import { readPrompts, type Prompt } from './prompts';
 
@@ -46,6 +46,8 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
   }));
   let answered = done.size;
   let failures = 0;
+  let transientFailures = 0;
+  let firstFailure: string | undefined;
   let lastEvent = 0;
   try {
     await runPrompts(items, client, {
@@ -64,6 +66,8 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
       },
       onError: async (id, error) => {
         failures += 1;
+        if (!isPermanent(error)) transientFailures += 1;
+        firstFailure ??= storableText(`prompt ${id}: ${error.message}`).text;
         await runs.event(run.id, 'warn', 'message', { message: storableText(`prompt ${id}: ${error.message}`).text });
       },
     });
@@ -77,7 +81,12 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
     cancelled.stop();
     await client.close();
   }
-  if (failures) throw new Error(`${failures} prompt(s) failed after retries; retry the run to ask for just those`);
+  if (failures) {
+    const headline = `${failures} prompt(s) failed; the first: ${firstFailure}`;
+    // Refusals (a 400 for too many tokens, a bad request) would be refused again: no job retry.
+    if (transientFailures === 0) throw new PermanentRunError(headline);
+    throw new Error(`${headline}; retry the run to ask for just those`);
+  }
 
   const kept = await ds.query(`SELECT count(*)::int AS n FROM generation_result WHERE run_id = $1 AND dropped IS NULL`, [run.id]);
   if (kept[0].n === 0) {
@@ -88,6 +97,11 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
   // Guarded: a run cancelled meanwhile stays cancelled.
   await runs.succeed(run.id, { answered, total: prompts.length, failures: 0, kept: kept[0].n, outputVersionId: version.id });
   return { status: 'succeeded', versionId: version.id };
+}
+
+/** A failure the teacher would repeat: it answered, and refused the request (not a timeout, 429 or 5xx). */
+function isPermanent(error: Error): boolean {
+  return error instanceof TeacherError && (error.kind === 'http' || error.kind === 'protocol') && !error.retryable;
 }
 
 /**

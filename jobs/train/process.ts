@@ -8,7 +8,7 @@ import { LineError, parseRecord, readLines } from '@retort/datasets';
 import { Adapter, AdapterVersion, BaseModel, DatasetVersion, Endpoint, type Run, type RunRepository } from '@retort/db';
 import { initBackend, runTraining, trainConfigOf, type TeacherTokenLogprob, type TrainProgress, type TrainRecord } from '@retort/engine';
 import type { ArtifactStore } from '@retort/storage';
-import { beginRun, watchCancel } from '../run-step';
+import { beginRun, PermanentRunError, watchCancel } from '../run-step';
 import { artifactCheckpointStore } from './artifact-checkpoints';
 import { codeVersion } from './code-version';
 
@@ -164,7 +164,7 @@ async function loadRecords(deps: TrainJobDeps, versionIds: string[], tag?: strin
       out.push(record);
     }
   }
-  if (!out.length) throw new Error(`no training records in dataset version(s) ${versionIds.join(', ')}${tag ? ` with tag ${tag}` : ''}`);
+  if (!out.length) throw new PermanentRunError(`no training records in dataset version(s) ${versionIds.join(', ')}${tag ? ` with tag ${tag}` : ''}`);
   return out;
 }
 

@@ -90,6 +90,29 @@ describe('generation runs', () => {
     expect(done).toMatchObject({ status: 'failed', error: 'the filters dropped every teacher answer (length: 3); change the filters or max_tokens and retry' });
   });
 
+  it("fails a prompt the teacher refuses at once, with the teacher's message, and does not retry the run", async () => {
+    const ds = (await api().post('/api/v1/datasets').set('Authorization', op).send({ name: 'refused-prompts' })).body;
+    const lines = [JSON.stringify({ prompt: 'too long for you' }), JSON.stringify({ prompt: 'fine one' })];
+    const version = (await api().post(`/api/v1/datasets/${ds.id}/versions?purpose=prompts`).set('Authorization', op).set('Content-Type', 'application/x-ndjson').send(lines.join('\n'))).body.id;
+    await waitFor(async () => (await api().get(`/api/v1/dataset-versions/${version}`).set('Authorization', op)).body.status === 'ready', 20000, 'import');
+    teacher.reset();
+    teacher.options.respond = (req) => (req.prompt.includes('too long') ? { status: 400, body: { object: 'error', message: "This model's maximum context length is 512 tokens", type: 'BadRequestError' } } : undefined);
+    try {
+      const run = await api().post('/api/v1/runs').set('Authorization', op).send({ kind: 'generate', teacher: 'teacher', datasetVersion: version, outputDataset: 'refused' });
+      // Well before BullMQ's retries (5 s, then 10 s) would have run.
+      const done = await waitFor(async () => {
+        const r = (await api().get(`/api/v1/runs/${run.body.id}`).set('Authorization', op)).body;
+        return ['succeeded', 'failed'].includes(r.status) && r;
+      }, 4000, 'the run to fail');
+      expect(done.status).toBe('failed');
+      expect(done.error).toMatch(/^1 prompt\(s\) failed; the first: prompt 0: .*HTTP 400 Bad Request: This model's maximum context length is 512 tokens$/);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(teacher.stats.received.get('too long for you')).toBe(1);
+    } finally {
+      teacher.options.respond = undefined;
+    }
+  });
+
   it('cleans NUL and unpaired surrogates from teacher answers, counting them per record, instead of failing', async () => {
     const ds = (await api().post('/api/v1/datasets').set('Authorization', op).send({ name: 'binary-prompts' })).body;
     const lines = [JSON.stringify({ prompt: 'binary one' }), JSON.stringify({ prompt: 'plain two' })];

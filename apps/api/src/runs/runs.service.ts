@@ -3,13 +3,15 @@ import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import type { FlowJob, FlowProducer, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { CreateGenerateRunSchema, fitPools, isUuid, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig } from '@retort/contracts';
-import { AdapterVersion, Checkpoint, Endpoint, Repositories, Run, RunEvent, RunRepository } from '@retort/db';
+import { AdapterVersion, Checkpoint, DatasetVersion, Endpoint, Repositories, Run, RunEvent, RunRepository } from '@retort/db';
+import { createTeacherClient } from '@retort/teacher';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token.service';
 import { filterIds, type ListQuery } from '../common/list-query';
 import { ProblemException } from '../common/problem';
 import { ModelsService } from '../models/models.service';
 import { WorkersService } from '../workers/workers.service';
+import { trainingSetProblems } from './training-data';
 
 const FINISHED = ['succeeded', 'failed', 'cancelled'];
 
@@ -65,6 +67,7 @@ export class RunsService {
   private async createPipeline(dto: CreatePipelineRunDto, who: Principal, opts: PipelineOptions): Promise<Run> {
     const gen = await this.generateConfig(
       CreateGenerateRunSchema.parse({ kind: 'generate', teacher: dto.teacher, datasetVersion: dto.prompts, outputDataset: dto.outputDataset ?? `${dto.adapter}-synthetic`, ...dto.generate }),
+      'generate.',
     );
     const model = await this.models.resolve(dto.student).catch(() => {
       throw new ProblemException(400, 'validation', `no base model "${dto.student}" is registered`, { errors: [{ path: 'student', message: 'unknown model' }] });
@@ -114,7 +117,8 @@ export class RunsService {
     const model = await this.models.resolve(dto.baseModel).catch(() => {
       throw new ProblemException(400, 'validation', `no base model "${dto.baseModel}" is registered`, { errors: [{ path: 'baseModel', message: 'unknown model' }] });
     });
-    await this.readyVersions([...dto.datasetVersions.map((id, i) => ({ id, path: `datasetVersions.${i}` })), ...(dto.evalDatasetVersion ? [{ id: dto.evalDatasetVersion, path: 'evalDatasetVersion' }] : [])]);
+    await this.trainableVersions(dto.datasetVersions.map((id, i) => ({ id, path: `datasetVersions.${i}` })), dto.tag, 'tag');
+    if (dto.evalDatasetVersion) await this.trainableVersions([{ id: dto.evalDatasetVersion, path: 'evalDatasetVersion' }], dto.evalTag, 'evalTag');
     await this.checkCapacity(model.config, dto.hyperparameters);
     return {
       baseModelId: model.id,
@@ -148,9 +152,10 @@ export class RunsService {
     });
   }
 
-  private async generateConfig(dto: CreateGenerateRunDto): Promise<GenerateRunConfig> {
+  private async generateConfig(dto: CreateGenerateRunDto, fieldPrefix = ''): Promise<GenerateRunConfig> {
     const teacher = await this.teacher(dto.teacher);
-    await this.readyVersions([{ id: dto.datasetVersion, path: 'datasetVersion' }]);
+    await this.readyVersions([{ id: dto.datasetVersion, path: `${fieldPrefix}datasetVersion` }]);
+    await this.checkTeacherContext(teacher, dto.maxTokens, `${fieldPrefix}maxTokens`);
     const { kind: _kind, teacher: _teacher, datasetVersion, ...rest } = dto;
     return { teacherEndpointId: teacher.id, datasetVersionId: datasetVersion, ...rest };
   }
@@ -183,19 +188,41 @@ export class RunsService {
     return Number.isSafeInteger(number) && number > 0 ? this.db.adapters.findVersion(adapter.id, number) : null;
   }
 
+  /** Refuses a maxTokens the teacher's context cannot hold beside a prompt, when the teacher says how long it is. */
+  private async checkTeacherContext(teacher: Endpoint, maxTokens: number, path: string): Promise<void> {
+    const apiKey = await this.db.endpoints.apiKey(teacher.id).catch(() => undefined);
+    const client = createTeacherClient({ baseUrl: teacher.baseUrl, model: teacher.model, apiKey, maxRetries: 0, timeoutMs: Math.min(teacher.timeoutMs, 3000) });
+    let context: number | undefined;
+    try {
+      context = await client.contextLength();
+    } finally {
+      await client.close();
+    }
+    if (context === undefined || maxTokens < context) return;
+    const message = `the teacher ${teacher.name} has a context of ${context} tokens, which must hold the prompt as well as maxTokens (${maxTokens})`;
+    throw new ProblemException(400, 'validation', message, { errors: [{ path, message: `must be less than the teacher's context of ${context} tokens` }] });
+  }
+
   private async teacher(ref: string): Promise<Endpoint> {
     const teacher = await this.db.endpoints.findByRef(ref);
     if (!teacher || teacher.purpose !== 'teacher') throw new ProblemException(400, 'validation', `no teacher endpoint "${ref}"`, { errors: [{ path: 'teacher', message: teacher ? 'is a serving endpoint, not a teacher' : 'unknown endpoint' }] });
     return teacher;
   }
 
-  private async readyVersions(refs: { id: string; path: string }[]): Promise<void> {
+  private async readyVersions(refs: { id: string; path: string }[]): Promise<{ version: DatasetVersion; path: string }[]> {
     const versions = await this.db.datasetVersions.findByIds(refs.map((r) => r.id));
-    for (const { id, path } of refs) {
+    return refs.map(({ id, path }) => {
       const v = versions.find((x) => x.id === id);
       if (!v) throw new ProblemException(400, 'validation', `dataset version ${id} does not exist`, { errors: [{ path, message: 'unknown dataset version' }] });
       if (v.status !== 'ready') throw new ProblemException(409, 'version-not-ready', `dataset version ${id} is ${v.status}`, { errors: [{ path, message: `is ${v.status}` }] });
-    }
+      return { version: v, path };
+    });
+  }
+
+  /** Refuses training sets that cannot succeed (see trainingSetProblems), naming each field. */
+  private async trainableVersions(refs: { id: string; path: string }[], tag: string | undefined, tagPath: string): Promise<void> {
+    const errors = trainingSetProblems({ versions: await this.readyVersions(refs), tag, tagPath });
+    if (errors.length) throw new ProblemException(400, 'validation', `the training data cannot be trained on: ${errors[0].message}`, { errors });
   }
 
   list(q: ListQuery): Promise<[Run[], number]> {
