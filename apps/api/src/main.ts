@@ -12,7 +12,7 @@ import { TokenService } from './auth/token.service';
 import { MetricsService } from './metrics/metrics.service';
 import { bodyParserProblems, refuseUnstorableInput } from './common/request-input';
 
-export { resolveBootstrapToken, resolveSecretKey } from './auth/bootstrap-token';
+export { resolveBootstrapToken, resolveSecretKey, resolveServeApiKey } from './auth/bootstrap-token';
 export { hashToken } from './auth/token.service';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
@@ -29,7 +29,8 @@ export async function createApiApp(config: RetortConfig, opts: { bootstrapToken?
     bodyParser: false,
   });
   app.enableShutdownHooks();
-  app.enableCors({ exposedHeaders: ['Content-Range', 'X-Content-SHA256'] });
+  // Without configured origins no CORS header is sent: only the console the api serves itself may call it.
+  if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['Content-Range', 'X-Content-SHA256'] });
   app.use(app.get(MetricsService).middleware);
   // JSON bodies only; uploads stream their raw body to the handler.
   app.use(express.json({ limit: '10mb', type: ['application/json', 'application/*+json'] }));

@@ -34,6 +34,9 @@ const EnvSchema = z
     RETORT_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(60000),
     RETORT_STALLED_CHECK_MS: z.coerce.number().int().min(500).default(30000),
     RETORT_ADMIN_DIST: z.string().optional(),
+    /** Origins (comma-separated) whose pages may call the api from a browser; unset: same origin only. */
+    RETORT_CORS_ORIGINS: z.string().optional(),
+    RETORT_SERVE_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   })
   .superRefine((env, ctx) => {
     if (env.S3_ENDPOINT && (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY)) {
@@ -68,6 +71,10 @@ export interface RetortConfig {
   /** How often workers look for stalled jobs (a dead worker's). */
   stalledCheckMs: number;
   adminDist?: string;
+  /** Cross-origin callers of the api (CORS); empty: only the api's own origin (the console it serves). */
+  corsOrigins: string[];
+  /** The bearer key of the embedded retort serve; `retort up` generates one in RETORT_HOME/serve-api-key. */
+  serveApiKey?: string;
 }
 
 export class ConfigError extends Error {
@@ -116,6 +123,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     servingServerRoot: e.RETORT_SERVING_SERVER_ROOT,
     stalledCheckMs: e.RETORT_STALLED_CHECK_MS,
     adminDist: e.RETORT_ADMIN_DIST,
+    corsOrigins: (e.RETORT_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    serveApiKey: e.RETORT_SERVE_API_KEY,
   };
 }
 
