@@ -31,6 +31,7 @@ import { PlaygroundController } from './playground/playground.controller';
 import { RecordsController } from './records/records.controller';
 import { RecordsService } from './records/records.service';
 import { RunsController } from './runs/runs.controller';
+import { RunEventStream } from './runs/run-event-stream';
 import { RunsService } from './runs/runs.service';
 
 @Module({})
@@ -48,6 +49,7 @@ export class AppModule {
         RecordsService,
         ModelsService,
         RunsService,
+        RunEventStream,
         EndpointsService,
         WorkersService,
         AdaptersService,

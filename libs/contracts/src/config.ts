@@ -37,6 +37,7 @@ const EnvSchema = z
     /** Origins (comma-separated) whose pages may call the api from a browser; unset: same origin only. */
     RETORT_CORS_ORIGINS: z.string().optional(),
     RETORT_SERVE_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+    RETORT_SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).default(15000),
   })
   .superRefine((env, ctx) => {
     if (env.S3_ENDPOINT && (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY)) {
@@ -75,6 +76,8 @@ export interface RetortConfig {
   corsOrigins: string[];
   /** The bearer key of the embedded retort serve; `retort up` generates one in RETORT_HOME/serve-api-key. */
   serveApiKey?: string;
+  /** An event stream with nothing to say sends a comment this often, so idle connections stay open. */
+  sseKeepAliveMs: number;
 }
 
 export class ConfigError extends Error {
@@ -125,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminDist: e.RETORT_ADMIN_DIST,
     corsOrigins: (e.RETORT_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     serveApiKey: e.RETORT_SERVE_API_KEY,
+    sseKeepAliveMs: e.RETORT_SSE_KEEPALIVE_MS,
   };
 }
 

@@ -9,12 +9,16 @@ import { ID_LIST, parseListQuery, sendPage, TEXT_FILTER, UUID_FILTER } from '../
 import { ProblemException } from '../common/problem';
 import { ZodBody } from '../common/zod-body';
 import { ApiZodList, ApiZodResponse } from '../common/zod-openapi';
+import { RunEventStream } from './run-event-stream';
 import { RunsService } from './runs.service';
 
 @ApiTags('runs')
 @Controller('api/v1/runs')
 export class RunsController {
-  constructor(@Inject(RunsService) private readonly runs: RunsService) {}
+  constructor(
+    @Inject(RunsService) private readonly runs: RunsService,
+    @Inject(RunEventStream) private readonly eventStream: RunEventStream,
+  ) {}
 
   /** {kind: "train", baseModel, datasetVersions, adapter, hyperparameters, ...}: 202 with the queued run. */
   @Post()
@@ -49,28 +53,11 @@ export class RunsController {
     return this.runs.events(id, eventCursor(after));
   }
 
-  /** The same as server-sent events, until the run finishes. */
+  /** The same as server-sent events, until the run finishes; resumes after Last-Event-ID (or ?after=). */
   @Get(':id/events/stream')
   @Needs('viewer')
-  async stream(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: AuthedRequest, @Res() res: Response) {
-    await this.runs.get(id);
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
-    let after = '0';
-    let open = true;
-    req.on('close', () => (open = false));
-    while (open) {
-      for (const e of await this.runs.events(id, after)) {
-        res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-        after = e.id;
-      }
-      const run = await this.runs.get(id);
-      if (['succeeded', 'failed', 'cancelled'].includes(run.status)) {
-        res.write(`event: end\ndata: ${JSON.stringify({ status: run.status })}\n\n`);
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    res.end();
+  async stream(@Param('id', new ParseUUIDPipe()) id: string, @Query('after') after: string | undefined, @Req() req: AuthedRequest, @Res() res: Response) {
+    await this.eventStream.pipe(id, eventCursor(req.get('last-event-id') ?? after), req, res);
   }
 
   @Get(':id/checkpoints')
