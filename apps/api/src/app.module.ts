@@ -31,6 +31,7 @@ import { PlaygroundController } from './playground/playground.controller';
 import { RecordsController } from './records/records.controller';
 import { RecordsService } from './records/records.service';
 import { RunsController } from './runs/runs.controller';
+import { Reconciler } from './reconcile/reconciler';
 import { RunEventStream } from './runs/run-event-stream';
 import { RunsService } from './runs/runs.service';
 
@@ -50,6 +51,7 @@ export class AppModule {
         ModelsService,
         RunsService,
         RunEventStream,
+        Reconciler,
         EndpointsService,
         WorkersService,
         AdaptersService,

@@ -38,6 +38,7 @@ const EnvSchema = z
     RETORT_CORS_ORIGINS: z.string().optional(),
     RETORT_SERVE_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
     RETORT_SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).default(15000),
+    RETORT_RECONCILE_MS: z.coerce.number().int().min(1000).default(60000),
   })
   .superRefine((env, ctx) => {
     if (env.S3_ENDPOINT && (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY)) {
@@ -78,6 +79,8 @@ export interface RetortConfig {
   serveApiKey?: string;
   /** An event stream with nothing to say sends a comment this often, so idle connections stay open. */
   sseKeepAliveMs: number;
+  /** How often the api puts back the jobs and job schedulers that Redis lost. */
+  reconcileMs: number;
 }
 
 export class ConfigError extends Error {
@@ -129,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: (e.RETORT_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     serveApiKey: e.RETORT_SERVE_API_KEY,
     sseKeepAliveMs: e.RETORT_SSE_KEEPALIVE_MS,
+    reconcileMs: e.RETORT_RECONCILE_MS,
   };
 }
 

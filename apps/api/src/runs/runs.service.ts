@@ -296,6 +296,29 @@ export class RunsService {
     return this.get(id);
   }
 
+  /**
+   * Puts back on their queues the runs Postgres says are queued or running but Redis no longer holds
+   * (it was flushed, or replaced by an empty one): a run's own job, or a pipeline's whole flow when
+   * none of its unfinished steps has a job (steps that succeeded skip themselves). Job ids are
+   * deterministic, so racing api processes add each job once. Returns the ids put back.
+   */
+  async reconcile(): Promise<string[]> {
+    const restored: string[] = [];
+    for (const run of await this.runs.unfinishedTopLevel()) {
+      if (run.kind === 'pipeline') {
+        const unfinished = (await this.runs.steps(run.id)).filter((step) => !FINISHED.includes(step.status));
+        const held = await Promise.all(unfinished.map(async (step) => (await this.jobOf(step)).job));
+        if (!unfinished.length || held.some(Boolean)) continue;
+        await this.addFlow(run);
+      } else {
+        if ((await this.jobOf(run)).job) continue;
+        await this.enqueue(run);
+      }
+      restored.push(run.id);
+    }
+    return restored;
+  }
+
   private async enqueue(run: Run): Promise<void> {
     const payload = { runId: run.id };
     const { name } = runKindJob(run.kind);

@@ -34,6 +34,17 @@ export class SchedulesService implements OnApplicationBootstrap {
     for (const s of await this.db.schedules.all()) await this.sync(s).catch((err) => this.log.warn(`schedule ${s.name}: ${(err as Error).message}`));
   }
 
+  /** Registers again the enabled schedules whose job scheduler Redis no longer holds; returns their names. */
+  async reconcile(): Promise<string[]> {
+    const restored: string[] = [];
+    for (const s of await this.db.schedules.all()) {
+      if (!s.enabled || (await this.queue.getJobScheduler(s.id))) continue;
+      await this.sync(s);
+      restored.push(s.name);
+    }
+    return restored;
+  }
+
   async create(dto: CreateScheduleDto, who: Principal): Promise<Schedule> {
     if (await this.db.schedules.findByName(dto.name)) throw new ProblemException(409, 'conflict', `a schedule named "${dto.name}" already exists`);
     await this.checkTemplate(dto.template);
