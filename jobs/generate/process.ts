@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import type { GenerateRunConfig, RunJobResult, RunPayload } from '@retort/contracts';
-import { canonicalLine, createDatasetVersion, type ChatRecord } from '@retort/datasets';
+import { canonicalLine, createDatasetVersion, storableText, type ChatRecord } from '@retort/datasets';
 import { Repositories, type DatasetVersion, type Run } from '@retort/db';
 import type { ArtifactStore } from '@retort/storage';
-import { buildTarget, createTeacherClient, filterSamples, runPrompts, type PromptItem, type TeacherResult } from '@retort/teacher';
+import { buildTarget, createTeacherClient, filterSamples, runPrompts, TeacherError, type PromptItem, type TeacherResult } from '@retort/teacher';
 import { NO_RUN_OBSERVER, type RunObserver } from '../run-observer';
 import { beginRun, PermanentRunError, watchCancel } from '../run-step';
 import { readPrompts, type Prompt } from './prompts';
@@ -50,13 +50,16 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
   }));
   let answered = done.size;
   let failures = 0;
+  let transientFailures = 0;
+  let firstFailure: string | undefined;
   let lastEvent = 0;
   try {
     await runPrompts(items, client, {
       skip: done,
       signal: abort.signal,
       onResult: async (id, result) => {
-        await persist(deps, db, run.id, prompts[Number(id)], result, config);
+        const cleaned = await persist(deps, db, run.id, prompts[Number(id)], result, config);
+        if (cleaned) await runs.event(run.id, 'warn', 'message', { message: `prompt ${id}: ${cleaned} character(s) the database cannot store (NUL, unpaired surrogates) were cleaned from the teacher's answer` });
         answered += 1;
         if (Date.now() - lastEvent > 500 || answered === prompts.length) {
           lastEvent = Date.now();
@@ -67,7 +70,10 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
       },
       onError: async (id, error) => {
         failures += 1;
-        await runs.event(run.id, 'warn', 'message', { message: `prompt ${id}: ${error.message}` });
+        if (!isPermanent(error)) transientFailures += 1;
+        const message = storableText(`prompt ${id}: ${error.message}`).text;
+        firstFailure ??= message;
+        await runs.event(run.id, 'warn', 'message', { message });
       },
     });
   } catch (err) {
@@ -80,7 +86,12 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
     cancelled.stop();
     await client.close();
   }
-  if (failures) throw new Error(`${failures} prompt(s) failed after retries; retry the run to ask for just those`);
+  if (failures) {
+    const headline = `${failures} prompt(s) failed; the first: ${firstFailure}`;
+    // Refusals (a 400 for too many tokens, a bad request) would be refused again: no job retry.
+    if (transientFailures === 0) throw new PermanentRunError(headline);
+    throw new Error(`${headline}; retry the run to ask for just those`);
+  }
 
   const kept = await db.generationResults.keptCount(run.id);
   if (kept === 0) {
@@ -93,8 +104,17 @@ export async function processGenerate(payload: RunPayload, deps: GenerateJobDeps
   return { status: 'succeeded', versionId: version.id };
 }
 
-/** One prompt's samples, with the filters' verdicts, in one statement (all or nothing). */
-async function persist(deps: GenerateJobDeps, db: Repositories, runId: string, prompt: Prompt, result: TeacherResult, config: GenerateRunConfig): Promise<void> {
+/** A failure the teacher would repeat: it answered, and refused the request (not a timeout, 429 or 5xx). */
+function isPermanent(error: Error): boolean {
+  return error instanceof TeacherError && (error.kind === 'http' || error.kind === 'protocol') && !error.retryable;
+}
+
+/**
+ * One prompt's samples, with the filters' verdicts, in one statement (all or nothing). Characters
+ * Postgres cannot store are cleaned first, so one odd answer does not fail the run; returns how many.
+ */
+async function persist(deps: GenerateJobDeps, db: Repositories, runId: string, prompt: Prompt, answer: TeacherResult, config: GenerateRunConfig): Promise<number> {
+  const { result, cleaned } = storableSamples(answer);
   const { kept, dropped } = filterSamples(result.samples, { ...config.filters, reference: config.filters.verifier ? prompt.reference : undefined });
   const reasonOf = new Map(dropped.map((d) => [d.sample.index, `${d.reason}: ${d.detail}`]));
   const rows = [...kept, ...dropped.map((d) => d.sample)];
@@ -109,8 +129,23 @@ async function persist(deps: GenerateJobDeps, db: Repositories, runId: string, p
     prompt.idx,
     usage,
     logprobsKey,
-    rows.map((s) => ({ sample: s.index, output: s.content, reasoning: s.reasoning, finishReason: s.finishReason, dropped: reasonOf.get(s.index) ?? null })),
+    rows.map((s) => ({ sample: s.index, output: s.content, reasoning: s.reasoning, finishReason: s.finishReason, dropped: reasonOf.get(s.index) ?? null, cleaned: cleaned.get(s.index) ?? 0 })),
   );
+  return [...cleaned.values()].reduce((a, b) => a + b, 0);
+}
+
+/** The samples with their text made storable, and the characters cleaned per sample index. */
+function storableSamples(result: TeacherResult): { result: TeacherResult; cleaned: Map<number, number> } {
+  const cleaned = new Map<number, number>();
+  const samples = result.samples.map((s) => {
+    const content = storableText(s.content);
+    const reasoning = s.reasoning === null ? null : storableText(s.reasoning);
+    const n = content.cleaned + (reasoning?.cleaned ?? 0);
+    if (n === 0) return s;
+    cleaned.set(s.index, n);
+    return { ...s, content: content.text, reasoning: reasoning?.text ?? null };
+  });
+  return { result: { ...result, samples }, cleaned };
 }
 
 /** The kept samples as a new version of the output data set, once per run. */
@@ -123,7 +158,7 @@ async function outputVersion(deps: GenerateJobDeps, db: Repositories, run: Run, 
       const p = prompts[r.prompt_idx];
       const record: ChatRecord = { messages: [...p.messages, { role: 'assistant', content: buildTarget({ content: r.output, reasoning: r.reasoning }, config.reasoning) }] };
       if (p.tags?.length) record.tags = p.tags;
-      record.meta = { ...(p.meta ?? {}), teacherSample: r.sample, sourcePrompt: r.prompt_idx };
+      record.meta = { ...(p.meta ?? {}), teacherSample: r.sample, sourcePrompt: r.prompt_idx, ...(r.cleaned ? { cleanedCharacters: r.cleaned } : {}) };
       yield canonicalLine(record);
     }
   }

@@ -9,7 +9,7 @@ import { Repositories, type AdapterVersion, type BaseModel, type DatasetVersion,
 import { initBackend, runTraining, trainConfigOf, type TeacherTokenLogprob, type TrainProgress, type TrainRecord } from '@retort/engine';
 import type { ArtifactStore } from '@retort/storage';
 import { NO_RUN_OBSERVER, type RunObserver } from '../run-observer';
-import { beginRun, found, watchCancel } from '../run-step';
+import { beginRun, found, PermanentRunError, watchCancel } from '../run-step';
 import { artifactCheckpointStore } from './artifact-checkpoints';
 import { codeVersion } from './code-version';
 
@@ -172,7 +172,7 @@ async function loadRecords(deps: TrainJobDeps, db: Repositories, versionIds: str
       out.push(record);
     }
   }
-  if (!out.length) throw new Error(`no training records in dataset version(s) ${versionIds.join(', ')}${tag ? ` with tag ${tag}` : ''}`);
+  if (!out.length) throw new PermanentRunError(`no training records in dataset version(s) ${versionIds.join(', ')}${tag ? ` with tag ${tag}` : ''}`);
   return out;
 }
 

@@ -31,6 +31,8 @@ import { PlaygroundController } from './playground/playground.controller';
 import { RecordsController } from './records/records.controller';
 import { RecordsService } from './records/records.service';
 import { RunsController } from './runs/runs.controller';
+import { Reconciler } from './reconcile/reconciler';
+import { RunEventStream } from './runs/run-event-stream';
 import { RunsService } from './runs/runs.service';
 
 @Module({})
@@ -48,6 +50,8 @@ export class AppModule {
         RecordsService,
         ModelsService,
         RunsService,
+        RunEventStream,
+        Reconciler,
         EndpointsService,
         WorkersService,
         AdaptersService,

@@ -11,8 +11,9 @@ import { AppModule } from './app.module';
 import { RetortLogger } from './logger';
 import { TokenService } from './auth/token.service';
 import { MetricsService } from './metrics/metrics.service';
+import { bodyParserProblems, refuseUnstorableInput } from './common/request-input';
 
-export { resolveBootstrapToken, resolveSecretKey } from './auth/bootstrap-token';
+export { resolveBootstrapToken, resolveSecretKey, resolveServeApiKey } from './auth/bootstrap-token';
 export { hashToken } from './auth/token.service';
 export { MetricsService } from './metrics/metrics.service';
 
@@ -28,10 +29,13 @@ export async function createApiApp(config: RetortConfig, opts: { bootstrapToken?
     bodyParser: false,
   });
   app.enableShutdownHooks();
-  app.enableCors({ exposedHeaders: ['Content-Range', 'X-Content-SHA256'] });
+  // Without configured origins no CORS header is sent: only the console the api serves itself may call it.
+  if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['Content-Range', 'X-Content-SHA256'] });
   app.use(app.get(MetricsService).middleware);
   // JSON bodies only; uploads stream their raw body to the handler.
   app.use(express.json({ limit: '10mb', type: ['application/json', 'application/*+json'] }));
+  app.use(bodyParserProblems);
+  app.use(refuseUnstorableInput);
   const openapi = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle('Retort API').setVersion('v1').addBearerAuth().build(),

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { loadConfig, QueueName, redisOptionsFromUrl, type RetortConfig } from '@retort/contracts';
 import { createTestDatabase, type TestDatabase } from '@retort/db';
 import { startWorker } from '../../worker/src/main';
@@ -84,6 +85,25 @@ export async function uploadVersion(stack: TestStack, name: string, lines: objec
   const v = (await request(stack.baseUrl).post(`/api/v1/datasets/${ds.id}/versions`).set('Authorization', auth).set('Content-Type', 'application/x-ndjson').send(lines.map((l) => JSON.stringify(l)).join('\n'))).body;
   await waitFor(async () => (await request(stack.baseUrl).get(`/api/v1/dataset-versions/${v.id}`).set('Authorization', auth)).body.status === 'ready', 20000, `import of ${name}`);
   return v.id;
+}
+
+/**
+ * What a pipeline or a schedule names, without a worker: the base model "student" (a tiny config
+ * written to `modelDir`), the teacher endpoint "teacher" (nothing listens there), and the data sets
+ * "prompts" and "held-out" with one version each, marked ready as no import job runs.
+ */
+export async function seedPipelineInputs(stack: TestStack, modelDir: string): Promise<void> {
+  const api = () => request(stack.baseUrl);
+  const op = `Bearer ${stack.tokens.operator}`;
+  fs.writeFileSync(path.join(modelDir, 'config.json'), JSON.stringify({ model_type: 'llama', hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, vocab_size: 272 }));
+  await api().post('/api/v1/models').set('Authorization', op).send({ name: 'student', path: modelDir }).expect(201);
+  await api().post('/api/v1/endpoints').set('Authorization', `Bearer ${stack.tokens.admin}`).send({ name: 'teacher', purpose: 'teacher', baseUrl: 'http://127.0.0.1:9/v1', model: 't' }).expect(201);
+  for (const name of ['prompts', 'held-out']) {
+    const ds = (await api().post('/api/v1/datasets').set('Authorization', op).send({ name })).body;
+    const line = JSON.stringify({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] });
+    await api().post(`/api/v1/datasets/${ds.id}/versions`).set('Authorization', op).set('Content-Type', 'application/x-ndjson').send(line).expect(201);
+  }
+  await stack.app.get(DataSource).query(`UPDATE dataset_version SET status = 'ready'`);
 }
 
 export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 20000, what = 'condition'): Promise<T> {

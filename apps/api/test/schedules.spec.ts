@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApiApp } from '../src/main';
-import { startTestStack, waitFor, type TestStack } from './harness';
+import { seedPipelineInputs, startTestStack, waitFor, type TestStack } from './harness';
 
 /** Schedules on BullMQ job schedulers: one record per tick however many api processes consume them. */
 describe('schedules', () => {
@@ -21,16 +21,7 @@ describe('schedules', () => {
     stack = await startTestStack();
     // A second api process on the same database and queues, consuming schedule ticks too.
     second = await createApiApp(stack.config);
-    fs.writeFileSync(path.join(modelDir, 'config.json'), JSON.stringify({ model_type: 'llama', hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 2, vocab_size: 272 }));
-    await api().post('/api/v1/models').set('Authorization', op()).send({ name: 'student', path: modelDir }).expect(201);
-    await api().post('/api/v1/endpoints').set('Authorization', `Bearer ${stack.tokens.admin}`).send({ name: 'teacher', purpose: 'teacher', baseUrl: 'http://127.0.0.1:9/v1', model: 't' }).expect(201);
-    for (const name of ['prompts', 'held-out']) {
-      const ds = (await api().post('/api/v1/datasets').set('Authorization', op()).send({ name })).body;
-      const line = JSON.stringify({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] });
-      await api().post(`/api/v1/datasets/${ds.id}/versions`).set('Authorization', op()).set('Content-Type', 'application/x-ndjson').send(line).expect(201);
-    }
-    // No worker: versions stay "processing" until imported, so mark them ready directly for this test.
-    await stack.app.get(DataSource).query(`UPDATE dataset_version SET status = 'ready'`);
+    await seedPipelineInputs(stack, modelDir);
   });
   afterAll(async () => {
     await second.app.close();

@@ -1,14 +1,22 @@
 /** The HTTP surface: thin handlers over the registry and the OpenAI service. */
 import { timingSafeEqual } from 'node:crypto';
 import express, { NextFunction, Request, Response } from 'express';
+import { corsFor } from './cors';
 import { ApiError, badField, toApiError } from './errors';
 import { OpenAIService, Sink } from './openai';
 import type { Registry } from './registry';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_PROMPT_CHARS, jsonBodiesOnly, promptSizeLimit } from './request-limits';
 import { parseChatRequest, parseCompletionRequest } from './validate';
 
 export interface AppOptions {
   /** When set, /v1/* needs `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
+  /** Origins whose web pages may call this server (CORS); none by default. */
+  corsOrigins?: string[];
+  /** Largest request body; default 4 MiB. */
+  maxBodyBytes?: number;
+  /** Most characters of prompt text in one request; default 1,000,000. */
+  maxPromptChars?: number;
   log?: (line: string) => void;
   version?: string;
 }
@@ -43,26 +51,36 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * Whether lora_path exists, is a directory or holds an adapter is the server's business: a client
+ * gets one answer for every path that cannot be loaded, and the server log the reason.
+ */
+function loadWithoutDisclosure<T>(load: () => T, log?: (line: string) => void): T {
+  try {
+    return load();
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.param !== 'lora_path') throw err;
+    log?.(`load_lora_adapter refused: ${err.message}`);
+    throw badField('lora_path', 'no PEFT adapter could be loaded from this path (the server log says why)');
+  }
+}
+
 export function createApp(registry: Registry, opts: AppOptions = {}): express.Express {
   const service = new OpenAIService(registry);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  // One log line per request, and CORS for browser clients (the playground), as vLLM allows by default.
+  // One log line per request.
   app.use((req, res, next) => {
     const started = Date.now();
     const where = req.originalUrl.split('?')[0];
     res.on('finish', () => {
       if (where !== '/health') opts.log?.(`${req.method} ${where} ${res.statusCode} ${Date.now() - started}ms${req.body?.model ? ` model=${req.body.model}` : ''}`);
     });
-    res.set({ 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': 'Authorization, Content-Type', 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS' });
-    if (req.method === 'OPTIONS') {
-      res.status(204).end();
-      return;
-    }
     next();
   });
+  app.use(corsFor(opts.corsOrigins ?? []));
 
   app.get('/health', (_req, res) => {
     res.status(200).end();
@@ -81,8 +99,9 @@ export function createApp(registry: Registry, opts: AppOptions = {}): express.Ex
     }
     next();
   });
-  // Any content type is read as JSON: curl -d sends form encoding by default.
-  v1.use(express.json({ limit: '64mb', type: () => true }));
+  v1.use(jsonBodiesOnly);
+  v1.use(express.json({ limit: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, type: ['application/json', 'application/*+json'] }));
+  v1.use(promptSizeLimit(opts.maxPromptChars ?? DEFAULT_MAX_PROMPT_CHARS));
 
   v1.get('/models', (_req, res) => {
     res.json({ object: 'list', data: registry.list() });
@@ -107,7 +126,7 @@ export function createApp(registry: Registry, opts: AppOptions = {}): express.Ex
     if (typeof b.lora_name !== 'string' || !b.lora_name) throw badField('lora_name', 'required: a string');
     if (typeof b.lora_path !== 'string' || !b.lora_path) throw badField('lora_path', 'required: a string (a PEFT adapter directory)');
     if (b.base_model_name !== undefined && typeof b.base_model_name !== 'string') throw badField('base_model_name', 'expected a string');
-    const entry = registry.loadAdapter(b.lora_name, b.lora_path, b.base_model_name as string | undefined);
+    const entry = loadWithoutDisclosure(() => registry.loadAdapter(b.lora_name as string, b.lora_path as string, b.base_model_name as string | undefined), opts.log);
     opts.log?.(`loaded LoRA adapter ${entry.name} on ${entry.base.name} from ${entry.path}`);
     res.type('text/plain').send(`Success: LoRA adapter '${entry.name}' added successfully.`);
   });

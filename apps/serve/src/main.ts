@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import * as http from 'node:http';
 import { initBackend } from '@retort/engine';
 import { createApp } from './app';
+import { corsOriginsFromEnv } from './cors';
 import { Quant, Registry } from './registry';
 
 export { createApp } from './app';
@@ -14,6 +15,7 @@ export type { AppOptions } from './app';
 export { Registry } from './registry';
 export type { AdapterEntry, BaseModel, Quant } from './registry';
 export { ApiError } from './errors';
+export { corsOriginsFromEnv } from './cors';
 export { generateSteps } from './generation';
 export type { Step, StepOptions } from './generation';
 
@@ -44,6 +46,12 @@ export interface ServeOptions {
   port?: number;
   /** Bearer key for /v1/*; default RETORT_SERVE_API_KEY; empty: no auth. */
   apiKey?: string;
+  /** Origins allowed to call from a web page (CORS); default RETORT_SERVE_CORS_ORIGINS, else none. */
+  corsOrigins?: string[];
+  /** Largest request body in bytes (default 4 MiB). */
+  maxBodyBytes?: number;
+  /** Most characters of prompt text in one request (default 1,000,000). */
+  maxPromptChars?: number;
   /** nf4 stores the frozen base weights as NF4 (QLoRA). */
   quant?: Quant;
   /** Caps prompt + completion tokens below the model's own limit. */
@@ -91,7 +99,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     throw err;
   }
   const apiKey = options.apiKey ?? (process.env.RETORT_SERVE_API_KEY || undefined);
-  const app = createApp(registry, { apiKey, log });
+  const corsOrigins = options.corsOrigins ?? corsOriginsFromEnv(process.env.RETORT_SERVE_CORS_ORIGINS);
+  const app = createApp(registry, { apiKey, corsOrigins, maxBodyBytes: options.maxBodyBytes, maxPromptChars: options.maxPromptChars, log });
   const server = http.createServer(app);
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? defaultServePort();
@@ -105,7 +114,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const actual = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${actual}`;
-  log(`listening on ${url}/v1${apiKey ? ' (API key required)' : ''}`);
+  log(`listening on ${url}/v1${apiKey ? ' (API key required)' : ' (no API key: any local process may use it)'}${corsOrigins.length ? `; CORS for ${corsOrigins.join(', ')}` : ''}`);
   let closed: Promise<void> | undefined;
   return {
     url,

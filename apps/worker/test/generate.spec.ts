@@ -18,12 +18,17 @@ describe('generation runs', () => {
   beforeAll(async () => {
     stack = await startTestStack({ worker: true, env: { RETORT_SECRET_KEY: 'test-secret-key-0123456789' } });
     op = `Bearer ${stack.tokens.operator}`;
-    // Answers "ANSWER <prompt>" except for prompts mentioning "ramble", which run out of tokens.
+    // Answers "ANSWER <prompt>" except for prompts mentioning "ramble", which run out of tokens, and
+    // "binary", whose answers hold characters Postgres cannot store.
     teacher = await startFakeOpenAI({
       apiKey: 'sk-teacher',
       latencyMs: 20,
       reasoning: 'field',
-      answer: (req) => (req.prompt.includes('ramble') ? { content: 'and so on and so', finishReason: 'length' } : `ANSWER ${req.prompt}`),
+      answer: (req) => {
+        if (req.prompt.includes('ramble')) return { content: 'and so on and so', finishReason: 'length' };
+        if (req.prompt.includes('binary')) return `ANSWER\u0000 ${req.prompt} \ud800\u0000`;
+        return `ANSWER ${req.prompt}`;
+      },
     });
     await api()
       .post('/api/v1/endpoints')
@@ -83,6 +88,52 @@ describe('generation runs', () => {
       return ['succeeded', 'failed'].includes(r.status) && r;
     }, 4000, 'the run to fail');
     expect(done).toMatchObject({ status: 'failed', error: 'the filters dropped every teacher answer (length: 3); change the filters or max_tokens and retry' });
+  });
+
+  it("fails a prompt the teacher refuses at once, with the teacher's message, and does not retry the run", async () => {
+    const ds = (await api().post('/api/v1/datasets').set('Authorization', op).send({ name: 'refused-prompts' })).body;
+    const lines = [JSON.stringify({ prompt: 'too long for you' }), JSON.stringify({ prompt: 'fine one' })];
+    const version = (await api().post(`/api/v1/datasets/${ds.id}/versions?purpose=prompts`).set('Authorization', op).set('Content-Type', 'application/x-ndjson').send(lines.join('\n'))).body.id;
+    await waitFor(async () => (await api().get(`/api/v1/dataset-versions/${version}`).set('Authorization', op)).body.status === 'ready', 20000, 'import');
+    teacher.reset();
+    teacher.options.respond = (req) => (req.prompt.includes('too long') ? { status: 400, body: { object: 'error', message: "This model's maximum context length is 512 tokens", type: 'BadRequestError' } } : undefined);
+    try {
+      const run = await api().post('/api/v1/runs').set('Authorization', op).send({ kind: 'generate', teacher: 'teacher', datasetVersion: version, outputDataset: 'refused' });
+      // Well before BullMQ's retries (5 s, then 10 s) would have run.
+      const done = await waitFor(async () => {
+        const r = (await api().get(`/api/v1/runs/${run.body.id}`).set('Authorization', op)).body;
+        return ['succeeded', 'failed'].includes(r.status) && r;
+      }, 4000, 'the run to fail');
+      expect(done.status).toBe('failed');
+      expect(done.error).toMatch(/^1 prompt\(s\) failed; the first: prompt 0: .*HTTP 400 Bad Request: This model's maximum context length is 512 tokens$/);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(teacher.stats.received.get('too long for you')).toBe(1);
+    } finally {
+      teacher.options.respond = undefined;
+    }
+  });
+
+  it('cleans NUL and unpaired surrogates from teacher answers, counting them per record, instead of failing', async () => {
+    const ds = (await api().post('/api/v1/datasets').set('Authorization', op).send({ name: 'binary-prompts' })).body;
+    const lines = [JSON.stringify({ prompt: 'binary one' }), JSON.stringify({ prompt: 'plain two' })];
+    const version = (await api().post(`/api/v1/datasets/${ds.id}/versions?purpose=prompts`).set('Authorization', op).set('Content-Type', 'application/x-ndjson').send(lines.join('\n'))).body.id;
+    await waitFor(async () => (await api().get(`/api/v1/dataset-versions/${version}`).set('Authorization', op)).body.status === 'ready', 20000, 'import');
+    const run = await api().post('/api/v1/runs').set('Authorization', op).send({ kind: 'generate', teacher: 'teacher', datasetVersion: version, outputDataset: 'cleaned', reasoning: 'strip' });
+    const done = await waitFor(async () => {
+      const r = (await api().get(`/api/v1/runs/${run.body.id}`).set('Authorization', op)).body;
+      return ['succeeded', 'failed'].includes(r.status) && r;
+    }, 30000, 'generation');
+    expect(done).toMatchObject({ status: 'succeeded', progress: { answered: 2, kept: 2 } });
+    await waitFor(async () => (await api().get(`/api/v1/dataset-versions/${done.progress.outputVersionId}`).set('Authorization', op)).body.status === 'ready', 20000, 'import of output');
+    const records = (await api().get(`/api/v1/dataset-versions/${done.progress.outputVersionId}/records?range=[0,1]`).set('Authorization', op)).body;
+    expect(records.map((r: { messages: { content: string }[]; meta: Record<string, unknown> }) => [r.messages[1].content, r.meta.cleanedCharacters])).toEqual([
+      ['ANSWER binary one \ufffd', 3],
+      ['ANSWER plain two', undefined],
+    ]);
+    const events = (await api().get(`/api/v1/runs/${run.body.id}/events`).set('Authorization', op)).body;
+    expect(events.map((e: { data: { message?: string } }) => e.data.message)).toContain(
+      "prompt 0: 3 character(s) the database cannot store (NUL, unpaired surrogates) were cleaned from the teacher's answer",
+    );
   });
 
   it('resumes a run after an interruption without asking the teacher twice', async () => {

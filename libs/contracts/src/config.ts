@@ -38,6 +38,11 @@ const EnvSchema = z
     RETORT_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(60000),
     RETORT_STALLED_CHECK_MS: z.coerce.number().int().min(500).default(30000),
     RETORT_ADMIN_DIST: z.string().optional(),
+    /** Origins (comma-separated) whose pages may call the api from a browser; unset: same origin only. */
+    RETORT_CORS_ORIGINS: z.string().optional(),
+    RETORT_SERVE_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+    RETORT_SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).default(15000),
+    RETORT_RECONCILE_MS: z.coerce.number().int().min(1000).default(60000),
   })
   .superRefine((env, ctx) => {
     if (env.S3_ENDPOINT && (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY)) {
@@ -76,6 +81,14 @@ export interface RetortConfig {
   /** How often workers look for stalled jobs (a dead worker's). */
   stalledCheckMs: number;
   adminDist?: string;
+  /** Cross-origin callers of the api (CORS); empty: only the api's own origin (the console it serves). */
+  corsOrigins: string[];
+  /** The bearer key of the embedded retort serve; `retort up` generates one in RETORT_HOME/serve-api-key. */
+  serveApiKey?: string;
+  /** An event stream with nothing to say sends a comment this often, so idle connections stay open. */
+  sseKeepAliveMs: number;
+  /** How often the api puts back the jobs and job schedulers that Redis lost. */
+  reconcileMs: number;
 }
 
 export class ConfigError extends Error {
@@ -126,6 +139,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     servingServerRoot: e.RETORT_SERVING_SERVER_ROOT,
     stalledCheckMs: e.RETORT_STALLED_CHECK_MS,
     adminDist: e.RETORT_ADMIN_DIST,
+    corsOrigins: (e.RETORT_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    serveApiKey: e.RETORT_SERVE_API_KEY,
+    sseKeepAliveMs: e.RETORT_SSE_KEEPALIVE_MS,
+    reconcileMs: e.RETORT_RECONCILE_MS,
   };
 }
 

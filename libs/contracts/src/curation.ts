@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isBigintId } from './ids';
 
 export const RECORD_STATUSES = ['pending', 'accepted', 'rejected'] as const;
 export type RecordStatus = (typeof RECORD_STATUSES)[number];
@@ -8,7 +9,7 @@ const tag = z.string().min(1).max(64).regex(/^[^\s,]+$/, 'tags have no spaces or
 /** Which records of a version an action applies to (also the records list's filter). */
 export const RecordFilterSchema = z
   .object({
-    id: z.array(z.union([z.string().regex(/^\d+$/, 'record ids are numbers'), z.number().int()]).transform(String)).optional(),
+    id: z.array(z.union([z.string().refine(isBigintId, 'record ids are whole numbers within bigint'), z.number().int().min(0)]).transform(String)).optional(),
     status: z.enum(RECORD_STATUSES).optional(),
     tag: z.string().optional(),
     q: z.string().max(500).optional(),

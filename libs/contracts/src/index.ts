@@ -1,3 +1,5 @@
+export * from './ids';
+export * from './pattern';
 export * from './roles';
 export * from './queues';
 export * from './datasets';

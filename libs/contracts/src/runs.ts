@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HYPERPARAMETER_DEFAULTS, HyperparametersSchema } from './hyperparameters';
+import { regexString } from './pattern';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatusName = (typeof RUN_STATUSES)[number];
@@ -31,7 +32,7 @@ export const SampleFiltersSchema = z
     dropEmpty: z.boolean().default(true),
     dropDuplicates: z.boolean().default(true),
     /** Keep only answers matching this pattern. */
-    regex: z.string().optional(),
+    regex: regexString.optional(),
     /** Compare with each record's reference answer (its last assistant turn, or meta.reference). */
     verifier: z.enum(['exact', 'contains', 'regex']).optional(),
   })
@@ -73,7 +74,7 @@ export const CreateEvaluateRunSchema = z
     teacher: z.string().optional(),
     maxTokens: z.number().int().min(1).max(4096).default(64),
     /** Also report the share of answers matching this pattern. */
-    regex: z.string().optional(),
+    regex: regexString.optional(),
     limit: z.number().int().min(1).max(100000).optional(),
   })
   .strict();

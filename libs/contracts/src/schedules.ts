@@ -15,6 +15,8 @@ export function cronProblem(cron: string, timezone: string): string | undefined 
   } catch {
     return `unknown time zone "${timezone}"`;
   }
+  const fields = cron.trim().split(/\s+/).length;
+  if (!cron.trim().startsWith('@') && fields !== 5 && fields !== 6) return `invalid cron expression "${cron}": expected 5 fields (minute hour day month weekday), or 6 with seconds first; got ${fields}`;
   try {
     parseExpression(cron, { tz: timezone });
     return undefined;

@@ -3,6 +3,7 @@ export { parseRecord, CHAT_ROLES, type ChatRecord, type ChatMessage, type ChatRo
 export { RECORD_FORMATS, FORMAT_KEYS, detectFormat, normalizeRecord, type RecordFormat, type FormatOption, type Normalized, type NormalizeResult } from './formats';
 export { approximateTokens, recordTokens, checkPurpose, checkTokens, type DatasetPurpose, type TokenCounter } from './rules';
 export { validateJsonl, canonicalLine, DEFAULT_LIMITS, type ValidationLimits, type ValidationResult } from './validate';
+export { storableText, unstorableTextIssues } from './storable-text';
 export { computeStats, type DatasetStats } from './stats';
 export { contentHash, contentDigest, normalizeText } from './content-hash';
 export { exactDuplicateClusters, type CurationRecord } from './dedup';

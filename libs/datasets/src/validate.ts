@@ -4,6 +4,7 @@ import type { ChatRecord } from './canonical';
 import { detectFormat, normalizeRecord, type FormatOption, type RecordFormat } from './formats';
 import { LineError, readLines } from './lines';
 import { checkPurpose, checkTokens, type DatasetPurpose, type TokenCounter } from './rules';
+import { unstorableTextIssues } from './storable-text';
 
 export interface ValidationLimits {
   maxLineBytes: number;
@@ -54,6 +55,11 @@ export async function validateJsonl(source: Readable, canonical: PassThrough | n
         value = JSON.parse(item.text);
       } catch (err) {
         fail({ line: item.line, path: '', message: `invalid JSON: ${(err as Error).message}` });
+        continue;
+      }
+      const unstorable = unstorableTextIssues(value);
+      if (unstorable.length) {
+        for (const issue of unstorable) fail({ line: item.line, ...issue });
         continue;
       }
       if (result.format === null) {

@@ -50,6 +50,23 @@ describe('validateJsonl', () => {
     expect(longOnly.errors).toEqual([{ line: 1, path: '', message: 'line is longer than the limit of 40 bytes' }]);
   });
 
+  it('refuses text Postgres cannot store (a lone surrogate, a NUL) with the line and field', async () => {
+    const lines = [
+      chat('fine', 'ok'),
+      '{"messages":[{"role":"user","content":"half \\ud800 a pair"}]}',
+      '{"messages":[{"role":"user","content":"nul \\u0000 here"}],"meta":{"k\\u0000":"v"}}',
+      '{"messages":[{"role":"user","content":"a real pair \\ud83d\\ude00"}]}',
+    ];
+    const out = new PassThrough();
+    const [result] = await Promise.all([validateJsonl(Readable.from([Buffer.from(lines.join('\n'))]), out), collect(out)]);
+    expect(result.records).toBe(2);
+    expect(result.errors).toEqual([
+      { line: 2, path: 'messages[0].content', message: 'contains an unpaired UTF-16 surrogate at character 6, which cannot be stored' },
+      { line: 3, path: 'messages[0].content', message: 'contains a NUL character at character 5, which cannot be stored' },
+      { line: 3, path: 'meta.k\u0000', message: 'the field name contains a NUL character, which cannot be stored' },
+    ]);
+  });
+
   it('rejects an empty file', async () => {
     const result = await validateJsonl(Readable.from([Buffer.from('\n\n')]), null);
     expect(result.errors).toEqual([{ path: '', message: 'the file has no records' }]);

@@ -16,7 +16,7 @@ describe('migrations', () => {
 
   it('creates every table on an empty database and is a no-op the second time', async () => {
     const first = await connectAndMigrate(ds);
-    expect(first).toEqual(['Init1763900000000', 'Records1763900100000', 'BaseModels1763900200000', 'Runs1763900300000', 'Registry1763900400000']);
+    expect(first).toEqual(['Init1763900000000', 'Records1763900100000', 'BaseModels1763900200000', 'Runs1763900300000', 'Registry1763900400000', 'GenerationCleaned1763900500000']);
     const tables = await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
     expect(tables.map((t: { table_name: string }) => t.table_name)).toEqual(
       expect.arrayContaining(['api_token', 'audit_log', 'base_model', 'dataset', 'dataset_version', 'migrations', 'record', 'run', 'run_event']),
@@ -55,7 +55,7 @@ describe('migrations from several processes at once', () => {
     const sources = [1, 2, 3, 4].map(() => createDataSource(db.url, { poolSize: 2 }));
     try {
       const applied = await Promise.all(sources.map((s) => connectAndMigrate(s)));
-      expect(applied.flat().sort()).toEqual(['BaseModels1763900200000', 'Init1763900000000', 'Records1763900100000', 'Registry1763900400000', 'Runs1763900300000']);
+      expect(applied.flat().sort()).toEqual(['BaseModels1763900200000', 'GenerationCleaned1763900500000', 'Init1763900000000', 'Records1763900100000', 'Registry1763900400000', 'Runs1763900300000']);
     } finally {
       for (const s of sources) if (s.isInitialized) await s.destroy();
       await db.drop();

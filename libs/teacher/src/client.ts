@@ -322,6 +322,21 @@ export function createTeacherClient(config: TeacherClientConfig): TeacherClient 
     }
   }
 
+  async function contextLength(options: { timeoutMs?: number } = {}): Promise<number | undefined> {
+    const { controller, dispose } = linkedController(config.signal);
+    try {
+      const list = await exchange('GET', '/models', undefined, controller.signal, undefined, Math.ceil(options.timeoutMs ?? Math.min(timeoutMs, 5_000)));
+      const entry = Array.isArray(list?.data) ? list.data.find((m: any) => String(m?.id) === model) : undefined;
+      // vLLM and retort serve say max_model_len; other OpenAI-compatible servers context_length.
+      const n = Number(entry?.max_model_len ?? entry?.context_length);
+      return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      dispose();
+    }
+  }
+
   async function close(): Promise<void> {
     if (closed) return;
     closed = true;
@@ -332,7 +347,7 @@ export function createTeacherClient(config: TeacherClientConfig): TeacherClient 
     return { ...counters, waiting: semaphore.waiting + limiter.waiting };
   }
 
-  return { model, baseUrl, maxConcurrency, complete, testConnection, stats, close };
+  return { model, baseUrl, maxConcurrency, complete, testConnection, contextLength, stats, close };
 }
 
 function toTopLogprob(t: any): TopLogprob {

@@ -143,6 +143,8 @@ export interface TeacherClient {
   readonly maxConcurrency: number;
   complete(request: TeacherRequest, options?: CompleteOptions): Promise<TeacherResult>;
   testConnection(options?: { signal?: AbortSignal }): Promise<ConnectionTestResult>;
+  /** The model's context length in tokens when GET /models reports it; undefined when unknown or unreachable. */
+  contextLength(options?: { timeoutMs?: number }): Promise<number | undefined>;
   stats(): TeacherStats;
   /** Closes the kept-alive connections; later calls fail. */
   close(): Promise<void>;

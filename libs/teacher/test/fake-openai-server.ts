@@ -46,6 +46,8 @@ export interface FakeOpenAIOptions {
   completionTokensPerChoice?: number;
   /** Serve GET /v1/models (default true). */
   models?: boolean;
+  /** The context length GET /v1/models reports, as vLLM's max_model_len (not reported when unset). */
+  maxModelLen?: number;
   /** Require `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
   /** Failure injection, asked once per chat request. */
@@ -142,7 +144,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       const path = (req.url ?? '').split('?')[0];
       if (req.method === 'GET' && path === '/v1/models') {
         if (options.models === false) return send(res, 404, { detail: 'Not Found' });
-        return send(res, 200, { object: 'list', data: [{ id: model, object: 'model', created: 0, owned_by: 'retort-test' }] });
+        const context = options.maxModelLen === undefined ? {} : { max_model_len: options.maxModelLen };
+        return send(res, 200, { object: 'list', data: [{ id: model, object: 'model', created: 0, owned_by: 'retort-test', ...context }] });
       }
       if (req.method !== 'POST' || path !== '/v1/chat/completions') return send(res, 404, { detail: 'Not Found' });
       let body: any;

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Inject, Param, ParseIntPipe, Post, Query, Re
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Needs } from '../auth/roles.decorator';
-import { parseListQuery, sendPage } from '../common/list-query';
+import { ID_LIST, parseListQuery, sendPage, TEXT_FILTER } from '../common/list-query';
 import { ProblemException } from '../common/problem';
 import {
   AdapterComparisonResponseSchema,
@@ -34,7 +34,7 @@ export class AdaptersController {
   @Needs('viewer')
   @ApiZodList(AdapterResponseSchema)
   async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
-    const q = parseListQuery(query, ['name', 'createdAt'], { field: 'name', order: 'ASC' });
+    const q = parseListQuery(query, ['name', 'createdAt'], { field: 'name', order: 'ASC' }, { id: ID_LIST, name: TEXT_FILTER });
     const [items, total] = await this.adapters.list(q);
     return sendPage(res, 'adapters', q, items, total);
   }

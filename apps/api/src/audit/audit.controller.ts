@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { AuditEntryResponseSchema } from '@retort/contracts';
 import { Repositories, type AuditFilter } from '@retort/db';
 import { Needs } from '../auth/roles.decorator';
-import { parseListQuery, sendPage } from '../common/list-query';
+import { parseListQuery, sendPage, TEXT_FILTER } from '../common/list-query';
 import { ApiZodList } from '../common/zod-openapi';
 
 @ApiTags('audit')
@@ -16,7 +16,7 @@ export class AuditController {
   @Needs('viewer')
   @ApiZodList(AuditEntryResponseSchema)
   async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
-    const q = parseListQuery(query, ['id', 'at', 'actor', 'action'], { field: 'id', order: 'DESC' });
+    const q = parseListQuery(query, ['id', 'at', 'actor', 'action'], { field: 'id', order: 'DESC' }, { actor: TEXT_FILTER, action: TEXT_FILTER, targetType: TEXT_FILTER, targetId: TEXT_FILTER });
     const filter: AuditFilter = {};
     for (const key of ['actor', 'action', 'targetType', 'targetId'] as const) {
       const value = q.filter[key];

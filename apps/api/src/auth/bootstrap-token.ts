@@ -4,6 +4,16 @@ import type { RetortConfig } from '@retort/contracts';
 import { randomBytes } from 'node:crypto';
 import { generateToken } from './token.service';
 
+/** A secret kept in RETORT_HOME/<name> (mode 0600): read when it is there, else made and saved once. */
+function keptSecret(home: string, name: string, make: () => string): { value: string; created: boolean; file: string } {
+  const file = path.join(home, name);
+  if (fs.existsSync(file)) return { value: fs.readFileSync(file, 'utf8').trim(), created: false, file };
+  fs.mkdirSync(home, { recursive: true });
+  const value = make();
+  fs.writeFileSync(file, value + '\n', { mode: 0o600 });
+  return { value, created: true, file };
+}
+
 /**
  * The bootstrap admin token: RETORT_ADMIN_TOKEN when set; otherwise the one saved in
  * RETORT_HOME/admin-token; otherwise a new one, saved there with mode 0600. `created` tells
@@ -11,21 +21,16 @@ import { generateToken } from './token.service';
  */
 export function resolveBootstrapToken(config: RetortConfig): { token: string; created: boolean; file?: string } {
   if (config.adminToken) return { token: config.adminToken, created: false };
-  const file = path.join(config.home, 'admin-token');
-  if (fs.existsSync(file)) return { token: fs.readFileSync(file, 'utf8').trim(), created: false, file };
-  fs.mkdirSync(config.home, { recursive: true });
-  const token = generateToken();
-  fs.writeFileSync(file, token + '\n', { mode: 0o600 });
-  return { token, created: true, file };
+  const { value, created, file } = keptSecret(config.home, 'admin-token', generateToken);
+  return { token: value, created, file };
 }
 
 /** RETORT_SECRET_KEY when set; otherwise one kept in RETORT_HOME/secret-key (mode 0600), made once. */
 export function resolveSecretKey(config: RetortConfig): string {
-  if (config.secretKey) return config.secretKey;
-  const file = path.join(config.home, 'secret-key');
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  fs.mkdirSync(config.home, { recursive: true });
-  const key = randomBytes(32).toString('base64url');
-  fs.writeFileSync(file, key + '\n', { mode: 0o600 });
-  return key;
+  return config.secretKey ?? keptSecret(config.home, 'secret-key', () => randomBytes(32).toString('base64url')).value;
+}
+
+/** The embedded retort serve's API key: RETORT_SERVE_API_KEY when set; otherwise one kept in RETORT_HOME/serve-api-key. */
+export function resolveServeApiKey(config: RetortConfig): string {
+  return config.serveApiKey ?? keptSecret(config.home, 'serve-api-key', () => `rs_${randomBytes(24).toString('base64url')}`).value;
 }

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import { z } from 'zod';
+import { isUuid, uuidString } from '@retort/contracts';
 import { ProblemException } from './problem';
 
 /** react-admin simple-rest list parameters: sort=["f","ASC"]&range=[0,24]&filter={...}. */
@@ -28,7 +29,15 @@ const QuerySchema = z.object({
 
 export const MAX_PAGE = 1000;
 
-export function parseListQuery(query: unknown, sortable: readonly string[], defaultSort: ListQuery['sort']): ListQuery {
+/** The filter fields a list takes and their types; any other field is refused, naming it. */
+export type ListFilters = z.ZodRawShape;
+
+/** Filter fields most lists share: react-admin's getMany (`id: [...]`), a uuid reference, a text. */
+export const ID_LIST = z.array(z.unknown()).optional();
+export const UUID_FILTER = uuidString.optional();
+export const TEXT_FILTER = z.string().max(1000).optional();
+
+export function parseListQuery(query: unknown, sortable: readonly string[], defaultSort: ListQuery['sort'], filters: ListFilters = { id: ID_LIST }): ListQuery {
   const parsed = QuerySchema.safeParse(query);
   if (!parsed.success) {
     throw new ProblemException(400, 'invalid-list-query', 'invalid list parameters', {
@@ -39,6 +48,12 @@ export function parseListQuery(query: unknown, sortable: readonly string[], defa
   if (sort && !sortable.includes(sort[0])) {
     throw new ProblemException(400, 'invalid-list-query', `cannot sort by "${sort[0]}"; sortable: ${sortable.join(', ')}`, {
       errors: [{ path: 'sort', message: `unknown field ${sort[0]}` }],
+    });
+  }
+  const checked = z.strictObject(filters).safeParse(filter ?? {});
+  if (!checked.success) {
+    throw new ProblemException(400, 'invalid-list-query', `invalid filter; this list filters by ${Object.keys(filters).join(', ')}`, {
+      errors: checked.error.issues.map((i) => ({ path: ['filter', ...i.path, ...((i as { keys?: string[] }).keys ?? [])].join('.'), message: i.message })),
     });
   }
   const [start, end] = range ?? [0, 24];
@@ -57,11 +72,9 @@ export function sendPage<T>(res: Response, resource: string, q: ListQuery, items
   return items;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The ids of a `filter={"id": [...]}` (react-admin's getMany); values that are not ids match nothing. */
 export function filterIds(q: ListQuery): string[] {
-  return (q.filter.id as unknown[]).filter((v): v is string => typeof v === 'string' && UUID.test(v));
+  return (q.filter.id as unknown[]).filter((v): v is string => typeof v === 'string' && isUuid(v));
 }
 
 /** The ids of a getMany filter (see filterIds), or undefined when the list is not filtered by id. */

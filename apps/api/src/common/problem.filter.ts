@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { ZodError } from 'zod';
 import { PROBLEM_BASE, type Problem } from '@retort/contracts';
+import { sendProblem } from './problem';
 import { zodFieldErrors } from './zod-body';
 
 const TYPES: Record<number, string> = {
@@ -27,11 +28,12 @@ export class ProblemFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const problem = this.toProblem(err);
     if (problem.status >= 500) this.log.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    else if (err instanceof QueryFailedError) this.log.warn(`a request reached Postgres with a value it refused: ${err.message}`);
     if (res.headersSent) {
       res.end();
       return;
     }
-    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    sendProblem(res, problem);
   }
 
   private toProblem(err: unknown): Problem {
@@ -48,6 +50,10 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (err instanceof QueryFailedError && (err as unknown as { code?: string }).code === '23505') {
       return { type: PROBLEM_BASE + 'conflict', title: 'Conflict', status: HttpStatus.CONFLICT, detail: String((err as unknown as { detail?: string }).detail ?? 'already exists') };
+    }
+    // A backstop: Postgres refusing a value (class 22, "data exception") is the request's fault.
+    if (err instanceof QueryFailedError && String((err as unknown as { code?: string }).code).startsWith('22')) {
+      return { type: PROBLEM_BASE + 'invalid-value', title: 'Invalid value', status: HttpStatus.BAD_REQUEST, detail: `a value in the request cannot be used: ${err.message}` };
     }
     return { type: PROBLEM_BASE + 'internal', title: 'Internal error', status: 500, detail: 'an unexpected error occurred; see the server log' };
   }

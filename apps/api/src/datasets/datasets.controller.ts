@@ -14,7 +14,7 @@ import {
 } from '@retort/contracts';
 import type { AuthedRequest } from '../auth/auth.guard';
 import { Needs } from '../auth/roles.decorator';
-import { parseListQuery, sendPage } from '../common/list-query';
+import { ID_LIST, parseListQuery, sendPage, TEXT_FILTER, UUID_FILTER } from '../common/list-query';
 import { parseBody, parseQuery, ZodBody } from '../common/zod-body';
 import { ApiZodList, ApiZodResponse, openApiSchema } from '../common/zod-openapi';
 import { CurationService } from '../records/curation.service';
@@ -37,7 +37,7 @@ export class DatasetsController {
   @Needs('viewer')
   @ApiZodList(DatasetSummaryResponseSchema)
   async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
-    const q = parseListQuery(query, ['name', 'createdAt', 'updatedAt'], { field: 'createdAt', order: 'DESC' });
+    const q = parseListQuery(query, ['name', 'createdAt', 'updatedAt'], { field: 'createdAt', order: 'DESC' }, { id: ID_LIST, name: TEXT_FILTER, q: TEXT_FILTER });
     const [items, total] = await this.datasets.list(q);
     return sendPage(res, 'datasets', q, items, total);
   }
@@ -87,7 +87,7 @@ export class DatasetsController {
   @Needs('viewer')
   @ApiZodList(DatasetVersionResponseSchema)
   async listVersions(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
-    const q = parseListQuery(query, ['version', 'createdAt', 'status'], { field: 'createdAt', order: 'DESC' });
+    const q = parseListQuery(query, ['version', 'createdAt', 'status'], { field: 'createdAt', order: 'DESC' }, { id: ID_LIST, datasetId: UUID_FILTER, status: TEXT_FILTER });
     const [items, total] = await this.datasets.listVersions(q);
     return sendPage(res, 'dataset-versions', q, items, total);
   }

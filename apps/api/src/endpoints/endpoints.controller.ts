@@ -11,7 +11,7 @@ import {
 } from '@retort/contracts';
 import type { AuthedRequest } from '../auth/auth.guard';
 import { Needs } from '../auth/roles.decorator';
-import { parseListQuery, sendPage } from '../common/list-query';
+import { ID_LIST, parseListQuery, sendPage, TEXT_FILTER } from '../common/list-query';
 import { ZodBody } from '../common/zod-body';
 import { ApiZodList, ApiZodResponse } from '../common/zod-openapi';
 import { EndpointsService } from './endpoints.service';
@@ -26,7 +26,7 @@ export class EndpointsController {
   @Needs('viewer')
   @ApiZodList(EndpointResponseSchema)
   async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
-    const q = parseListQuery(query, ['name', 'createdAt', 'purpose'], { field: 'name', order: 'ASC' });
+    const q = parseListQuery(query, ['name', 'createdAt', 'purpose'], { field: 'name', order: 'ASC' }, { id: ID_LIST, name: TEXT_FILTER, purpose: TEXT_FILTER });
     const [items, total] = await this.endpoints.list(q);
     return sendPage(res, 'endpoints', q, items, total);
   }

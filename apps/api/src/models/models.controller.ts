@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { BaseModelResponseSchema, RegisterModelSchema, type RegisterModelDto } from '@retort/contracts';
 import type { AuthedRequest } from '../auth/auth.guard';
 import { Needs } from '../auth/roles.decorator';
-import { parseListQuery, sendPage } from '../common/list-query';
+import { ID_LIST, parseListQuery, sendPage, TEXT_FILTER } from '../common/list-query';
 import { ZodBody } from '../common/zod-body';
 import { ApiZodList, ApiZodResponse } from '../common/zod-openapi';
 import { ModelsService } from './models.service';
@@ -18,7 +18,7 @@ export class ModelsController {
   @Needs('viewer')
   @ApiZodList(BaseModelResponseSchema)
   async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
-    const q = parseListQuery(query, ['name', 'createdAt'], { field: 'name', order: 'ASC' });
+    const q = parseListQuery(query, ['name', 'createdAt'], { field: 'name', order: 'ASC' }, { id: ID_LIST, name: TEXT_FILTER });
     const [items, total] = await this.models.list(q);
     return sendPage(res, 'models', q, items, total);
   }

@@ -1,7 +1,8 @@
-import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { PlaygroundChatResponseSchema } from '@retort/contracts';
+import { PlaygroundChatResponseSchema, roleAtLeast } from '@retort/contracts';
+import type { AuthedRequest } from '../auth/auth.guard';
 import { Needs } from '../auth/roles.decorator';
 import { ProblemException } from '../common/problem';
 import { ZodBody } from '../common/zod-body';
@@ -30,8 +31,12 @@ export class PlaygroundController {
   @HttpCode(200)
   @Needs('viewer')
   @ApiZodResponse(200, PlaygroundChatResponseSchema)
-  async chat(@ZodBody(ChatSchema) dto: z.infer<typeof ChatSchema>) {
+  async chat(@ZodBody(ChatSchema) dto: z.infer<typeof ChatSchema>, @Req() req: AuthedRequest) {
     const e = await this.endpoints.resolve(dto.endpoint);
+    // A teacher's key is paid for: asking it is running something, which viewers may not.
+    if (e.purpose === 'teacher' && !roleAtLeast(req.principal.role, 'operator')) {
+      throw new ProblemException(403, 'forbidden', `asking the teacher endpoint ${e.name} spends its API key: that needs the operator role`, { errors: [{ path: 'endpoint', message: 'a teacher needs the operator role' }] });
+    }
     const key = await this.endpoints.apiKey(e.id);
     const started = Date.now();
     let res: Response;

@@ -5,6 +5,7 @@ import {
   AnalyzeResponseSchema,
   AnalyzeSchema,
   BulkRecordsSchema,
+  RecordFilterSchema,
   RecordResponseSchema,
   SplitResponseSchema,
   SplitSchema,
@@ -40,7 +41,7 @@ export class RecordsController {
   @Needs('viewer')
   @ApiZodList(RecordResponseSchema)
   async list(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: unknown, @Res({ passthrough: true }) res: Response) {
-    const q = parseListQuery(query, ['id', 'idx', 'chars', 'status', 'tokenCount'], { field: 'idx', order: 'ASC' });
+    const q = parseListQuery(query, ['id', 'idx', 'chars', 'status', 'tokenCount'], { field: 'idx', order: 'ASC' }, RecordFilterSchema.shape);
     const [items, total] = await this.records.list(id, q);
     return sendPage(res, 'records', q, items, total);
   }

@@ -1,14 +1,16 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import type { FlowJob, FlowProducer, Queue } from 'bullmq';
-import { CreateGenerateRunSchema, fitPools, isFinishedRun, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig } from '@retort/contracts';
-import { Repositories, type Checkpoint, type Endpoint, type Run, type RunEvent } from '@retort/db';
+import { CreateGenerateRunSchema, fitPools, isFinishedRun, isUuid, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig } from '@retort/contracts';
+import { Repositories, type AdapterVersion, type Checkpoint, type DatasetVersion, type Endpoint, type Run, type RunEvent } from '@retort/db';
+import { createTeacherClient } from '@retort/teacher';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token.service';
 import { filterIds, type ListQuery } from '../common/list-query';
 import { ProblemException } from '../common/problem';
 import { ModelsService } from '../models/models.service';
 import { WorkersService } from '../workers/workers.service';
+import { trainingSetProblems } from './training-data';
 
 
 /** What a schedule adds to the pipelines it starts. */
@@ -60,6 +62,7 @@ export class RunsService {
   private async createPipeline(dto: CreatePipelineRunDto, who: Principal, opts: PipelineOptions): Promise<Run> {
     const gen = await this.generateConfig(
       CreateGenerateRunSchema.parse({ kind: 'generate', teacher: dto.teacher, datasetVersion: dto.prompts, outputDataset: dto.outputDataset ?? `${dto.adapter}-synthetic`, ...dto.generate }),
+      'generate.',
     );
     const model = await this.models.resolve(dto.student).catch(() => {
       throw new ProblemException(400, 'validation', `no base model "${dto.student}" is registered`, { errors: [{ path: 'student', message: 'unknown model' }] });
@@ -109,7 +112,8 @@ export class RunsService {
     const model = await this.models.resolve(dto.baseModel).catch(() => {
       throw new ProblemException(400, 'validation', `no base model "${dto.baseModel}" is registered`, { errors: [{ path: 'baseModel', message: 'unknown model' }] });
     });
-    await this.readyVersions([...dto.datasetVersions.map((id, i) => ({ id, path: `datasetVersions.${i}` })), ...(dto.evalDatasetVersion ? [{ id: dto.evalDatasetVersion, path: 'evalDatasetVersion' }] : [])]);
+    await this.trainableVersions(dto.datasetVersions.map((id, i) => ({ id, path: `datasetVersions.${i}` })), dto.tag, 'tag');
+    if (dto.evalDatasetVersion) await this.trainableVersions([{ id: dto.evalDatasetVersion, path: 'evalDatasetVersion' }], dto.evalTag, 'evalTag');
     await this.checkCapacity(model.config, dto.hyperparameters);
     return {
       baseModelId: model.id,
@@ -143,9 +147,10 @@ export class RunsService {
     });
   }
 
-  private async generateConfig(dto: CreateGenerateRunDto): Promise<GenerateRunConfig> {
+  private async generateConfig(dto: CreateGenerateRunDto, fieldPrefix = ''): Promise<GenerateRunConfig> {
     const teacher = await this.teacher(dto.teacher);
-    await this.readyVersions([{ id: dto.datasetVersion, path: 'datasetVersion' }]);
+    await this.readyVersions([{ id: dto.datasetVersion, path: `${fieldPrefix}datasetVersion` }]);
+    await this.checkTeacherContext(teacher, dto.maxTokens, `${fieldPrefix}maxTokens`);
     const { kind: _kind, teacher: _teacher, datasetVersion, ...rest } = dto;
     return { teacherEndpointId: teacher.id, datasetVersionId: datasetVersion, ...rest };
   }
@@ -164,16 +169,33 @@ export class RunsService {
 
   /** "name@version" (or "name" for its latest version) or a version id. */
   private async adapterVersionId(ref: string, path: string): Promise<string> {
-    if (/^[0-9a-f-]{36}$/i.test(ref)) {
-      const v = await this.db.adapters.findVersionById(ref);
-      if (v) return v.id;
-    } else {
-      const [name, version] = ref.split('@');
-      const adapter = await this.db.adapters.findByName(name);
-      const v = adapter && (version ? await this.db.adapters.findVersion(adapter.id, Number(version.replace(/^v/, ''))) : await this.db.adapters.latestVersion(adapter.id));
-      if (v) return v.id;
-    }
+    const v = isUuid(ref) ? await this.db.adapters.findVersionById(ref) : await this.namedAdapterVersion(ref);
+    if (v) return v.id;
     throw new ProblemException(400, 'validation', `no adapter version "${ref}"`, { errors: [{ path, message: 'unknown adapter version' }] });
+  }
+
+  private async namedAdapterVersion(ref: string): Promise<AdapterVersion | null> {
+    const [name, version] = ref.split('@');
+    const adapter = await this.db.adapters.findByName(name);
+    if (!adapter) return null;
+    if (version === undefined) return this.db.adapters.latestVersion(adapter.id);
+    const number = Number(version.replace(/^v/, ''));
+    return Number.isSafeInteger(number) && number > 0 ? this.db.adapters.findVersion(adapter.id, number) : null;
+  }
+
+  /** Refuses a maxTokens the teacher's context cannot hold beside a prompt, when the teacher says how long it is. */
+  private async checkTeacherContext(teacher: Endpoint, maxTokens: number, path: string): Promise<void> {
+    const apiKey = await this.db.endpoints.apiKey(teacher.id).catch(() => undefined);
+    const client = createTeacherClient({ baseUrl: teacher.baseUrl, model: teacher.model, apiKey, maxRetries: 0, timeoutMs: Math.min(teacher.timeoutMs, 3000) });
+    let context: number | undefined;
+    try {
+      context = await client.contextLength();
+    } finally {
+      await client.close();
+    }
+    if (context === undefined || maxTokens < context) return;
+    const message = `the teacher ${teacher.name} has a context of ${context} tokens, which must hold the prompt as well as maxTokens (${maxTokens})`;
+    throw new ProblemException(400, 'validation', message, { errors: [{ path, message: `must be less than the teacher's context of ${context} tokens` }] });
   }
 
   private async teacher(ref: string): Promise<Endpoint> {
@@ -182,13 +204,20 @@ export class RunsService {
     return teacher;
   }
 
-  private async readyVersions(refs: { id: string; path: string }[]): Promise<void> {
+  private async readyVersions(refs: { id: string; path: string }[]): Promise<{ version: DatasetVersion; path: string }[]> {
     const versions = await this.db.datasetVersions.findByIds(refs.map((r) => r.id));
-    for (const { id, path } of refs) {
+    return refs.map(({ id, path }) => {
       const v = versions.find((x) => x.id === id);
       if (!v) throw new ProblemException(400, 'validation', `dataset version ${id} does not exist`, { errors: [{ path, message: 'unknown dataset version' }] });
       if (v.status !== 'ready') throw new ProblemException(409, 'version-not-ready', `dataset version ${id} is ${v.status}`, { errors: [{ path, message: `is ${v.status}` }] });
-    }
+      return { version: v, path };
+    });
+  }
+
+  /** Refuses training sets that cannot succeed (see trainingSetProblems), naming each field. */
+  private async trainableVersions(refs: { id: string; path: string }[], tag: string | undefined, tagPath: string): Promise<void> {
+    const errors = trainingSetProblems({ versions: await this.readyVersions(refs), tag, tagPath });
+    if (errors.length) throw new ProblemException(400, 'validation', `the training data cannot be trained on: ${errors[0].message}`, { errors });
   }
 
   list(q: ListQuery): Promise<[Run[], number]> {
@@ -260,6 +289,29 @@ export class RunsService {
     await this.enqueue(run);
     await this.audit.record(who, 'run.retry', { type: 'run', id });
     return this.get(id);
+  }
+
+  /**
+   * Puts back on their queues the runs Postgres says are queued or running but Redis no longer holds
+   * (it was flushed, or replaced by an empty one): a run's own job, or a pipeline's whole flow when
+   * none of its unfinished steps has a job (steps that succeeded skip themselves). Job ids are
+   * deterministic, so racing api processes add each job once. Returns the ids put back.
+   */
+  async reconcile(): Promise<string[]> {
+    const restored: string[] = [];
+    for (const run of await this.db.runs.unfinishedTopLevel()) {
+      if (run.kind === 'pipeline') {
+        const unfinished = (await this.db.runs.steps(run.id)).filter((step) => !isFinishedRun(step.status));
+        const held = await Promise.all(unfinished.map(async (step) => (await this.jobOf(step)).job));
+        if (!unfinished.length || held.some(Boolean)) continue;
+        await this.addFlow(run);
+      } else {
+        if ((await this.jobOf(run)).job) continue;
+        await this.enqueue(run);
+      }
+      restored.push(run.id);
+    }
+    return restored;
   }
 
   private async enqueue(run: Run): Promise<void> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { CreatePipelineRunSchema, JobName, nextFireTimes, QueueName, ScheduleTemplateSchema, type CreateScheduleDto, type UpdateScheduleDto } from '@retort/contracts';
+import { CreatePipelineRunSchema, JobName, nextFireTimes, QueueName, ScheduleTemplateSchema, type CreateScheduleDto, type ScheduleTemplate, type UpdateScheduleDto } from '@retort/contracts';
 import { Repositories, type Schedule } from '@retort/db';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token.service';
@@ -32,8 +32,20 @@ export class SchedulesService implements OnApplicationBootstrap {
     for (const s of await this.db.schedules.all()) await this.sync(s).catch((err) => this.log.warn(`schedule ${s.name}: ${(err as Error).message}`));
   }
 
+  /** Registers again the enabled schedules whose job scheduler Redis no longer holds; returns their names. */
+  async reconcile(): Promise<string[]> {
+    const restored: string[] = [];
+    for (const s of await this.db.schedules.all()) {
+      if (!s.enabled || (await this.queue.getJobScheduler(s.id))) continue;
+      await this.sync(s);
+      restored.push(s.name);
+    }
+    return restored;
+  }
+
   async create(dto: CreateScheduleDto, who: Principal): Promise<Schedule> {
     if (await this.db.schedules.findByName(dto.name)) throw new ProblemException(409, 'conflict', `a schedule named "${dto.name}" already exists`);
+    await this.checkTemplate(dto.template);
     const saved = await this.db.schedules.create({ ...dto, template: dto.template as Record<string, any>, gate: dto.gate as Record<string, any> });
     await this.sync(saved);
     await this.audit.record(who, 'schedule.create', { type: 'schedule', id: saved.id }, { name: saved.name, cron: saved.cron, timezone: saved.timezone });
@@ -42,6 +54,7 @@ export class SchedulesService implements OnApplicationBootstrap {
 
   async update(id: string, dto: UpdateScheduleDto, who: Principal): Promise<Schedule> {
     const s = await this.get(id);
+    if (dto.template) await this.checkTemplate(dto.template);
     Object.assign(s, dto);
     const saved = await this.db.schedules.save(s);
     await this.sync(saved);
@@ -117,6 +130,18 @@ export class SchedulesService implements OnApplicationBootstrap {
       return;
     }
     await this.queue.upsertJobScheduler(s.id, { pattern: s.cron, tz: s.timezone }, { name: JobName.scheduleFire, data: { scheduleId: s.id }, opts: { removeOnComplete: 1000, removeOnFail: 1000 } });
+  }
+
+  /** Refuses a template naming a teacher, model or data set that does not exist (a tick would only fail). */
+  private async checkTemplate(template: ScheduleTemplate): Promise<void> {
+    const teacher = await this.db.endpoints.findByRef(template.teacher);
+    const errors = [
+      ...(!teacher ? [{ path: 'template.teacher', message: `no endpoint "${template.teacher}"` }] : teacher.purpose !== 'teacher' ? [{ path: 'template.teacher', message: 'is a serving endpoint, not a teacher' }] : []),
+      ...(!(await this.db.baseModels.findByRef(template.student)) ? [{ path: 'template.student', message: `no base model "${template.student}" is registered` }] : []),
+      ...(!(await this.db.datasets.findByName(template.dataset)) ? [{ path: 'template.dataset', message: `no data set "${template.dataset}"` }] : []),
+      ...(!(await this.db.datasets.findByName(template.evalDataset)) ? [{ path: 'template.evalDataset', message: `no data set "${template.evalDataset}"` }] : []),
+    ];
+    if (errors.length) throw new ProblemException(400, 'validation', `the schedule's template names what does not exist: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { errors });
   }
 
   private async latestReady(name: string): Promise<string> {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { defaultServePort, startServe, type ServeAdapterSpec, type ServeModelSpec, type ServeOptions } from '@retort/serve';
+import { corsOriginsFromEnv, defaultServePort, startServe, type ServeAdapterSpec, type ServeModelSpec, type ServeOptions } from '@retort/serve';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -28,6 +28,9 @@ export interface ServeFlags {
   host: string;
   port?: number;
   apiKey?: string;
+  corsOrigins?: string;
+  maxBodyBytes?: number;
+  maxPromptChars?: number;
   quant: string;
   maxModelLen?: number;
 }
@@ -46,7 +49,8 @@ export function serveOptions(o: ServeFlags): ServeOptions {
     if (!name) throw new Error(`--adapter: expected NAME=DIR, got "${s}"`);
     return { name, path: dir };
   });
-  return { models, adapters, host: o.host, port: o.port ?? defaultServePort(), apiKey: o.apiKey, quant, maxModelLen: o.maxModelLen };
+  const corsOrigins = o.corsOrigins === undefined ? undefined : corsOriginsFromEnv(o.corsOrigins);
+  return { models, adapters, host: o.host, port: o.port ?? defaultServePort(), apiKey: o.apiKey, corsOrigins, maxBodyBytes: o.maxBodyBytes, maxPromptChars: o.maxPromptChars, quant, maxModelLen: o.maxModelLen };
 }
 
 export function registerServeCommand(program: Command): void {
@@ -59,6 +63,9 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', 'address to listen on', process.env.RETORT_SERVE_HOST || '127.0.0.1')
     .option('--port <port>', 'port (default: RETORT_SERVE_PORT, else 3001; 0 picks a free one)', int('--port'))
     .option('--api-key <key>', 'require Authorization: Bearer KEY on /v1 (default: RETORT_SERVE_API_KEY)')
+    .option('--cors-origins <list>', 'origins (comma-separated) whose web pages may call it (default: RETORT_SERVE_CORS_ORIGINS, else none)')
+    .option('--max-body-bytes <n>', 'largest request body (default 4 MiB)', int('--max-body-bytes'))
+    .option('--max-prompt-chars <n>', 'most characters of prompt text per request (default 1000000)', int('--max-prompt-chars'))
     .option('--quant <quant>', 'storage of the frozen base weights: none | nf4 (QLoRA)', 'none')
     .option('--max-model-len <n>', 'cap on prompt + completion tokens (default: the model\'s context)', int('--max-model-len'))
     .action(async (o: ServeFlags, cmd: Command) => {

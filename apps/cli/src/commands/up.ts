@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { loadConfig } from '@retort/contracts';
-import { resolveBootstrapToken, resolveSecretKey } from '@retort/api';
+import { resolveBootstrapToken, resolveSecretKey, resolveServeApiKey } from '@retort/api';
 import { connectAndMigrate, createDataSource } from '@retort/db';
 import { ApiClient } from '../client';
 import { spawnRetort, stopChild } from '../stack/children';
@@ -57,6 +57,9 @@ export function registerUpCommand(program: Command): void {
       const bootstrap = resolveBootstrapToken(config);
       env.RETORT_ADMIN_TOKEN = bootstrap.token;
       env.RETORT_SECRET_KEY = resolveSecretKey(config);
+      // retort serve requires this key (as vLLM's --api-key); its endpoints store it, so promotion and the playground use it.
+      const serveApiKey = resolveServeApiKey(config);
+      env.RETORT_SERVE_API_KEY = serveApiKey;
 
       const demo = opts.demo ? demoModels() : undefined;
       const serveModels = [...(opts.serveModel ?? []), ...(demo ? [`demo-teacher=${demo.teacher}`, `demo-student=${demo.student}`] : [])];
@@ -76,7 +79,7 @@ export function registerUpCommand(program: Command): void {
         await waitForHealth(`${base}/healthz`, 120000);
         if (serveModels.length) await waitForHealth(`${serveUrl}/health`, 120000);
         if (demo) {
-          const seeded = await seedDemo(new ApiClient(base, bootstrap.token), demo, serveUrl);
+          const seeded = await seedDemo(new ApiClient(base, bootstrap.token), demo, serveUrl, serveApiKey);
           log(seeded.length ? `demo seeded: ${seeded.join(', ')}` : 'demo already seeded');
         }
       } catch (err) {
@@ -91,7 +94,7 @@ export function registerUpCommand(program: Command): void {
           `  admin console  ${base}/`,
           `  API            ${base}/api/v1   (OpenAPI: ${base}/docs)`,
           `  health         ${base}/healthz`,
-          ...(serveModels.length ? [`  retort serve   ${serveUrl}/v1   (OpenAI-compatible)`] : []),
+          ...(serveModels.length ? [`  retort serve   ${serveUrl}/v1   (OpenAI-compatible; API key in ${config.home}/serve-api-key or RETORT_SERVE_API_KEY)`] : []),
           ...(demo ? ['  try            npx retort run distill --dataset demo-support --teacher demo-teacher --student demo-student --watch'] : []),
           `  admin token    ${bootstrap.token}` + (bootstrap.file ? `   (saved in ${bootstrap.file})` : '   (from RETORT_ADMIN_TOKEN)'),
           'Press Ctrl-C to stop.',

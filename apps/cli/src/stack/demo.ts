@@ -25,14 +25,17 @@ export function demoModels(): DemoModels {
  * the demo-support prompts and its held-out set, the teacher endpoint and the serving endpoint
  * on the embedded retort serve.
  */
-export async function seedDemo(api: ApiClient, models: DemoModels, serveUrl: string): Promise<string[]> {
+export async function seedDemo(api: ApiClient, models: DemoModels, serveUrl: string, serveApiKey: string): Promise<string[]> {
   const done: string[] = [];
-  const ignoreConflict = async (what: string, fn: () => Promise<unknown>) => {
+  /** Whether it was created (false: it existed already). */
+  const ignoreConflict = async (what: string, fn: () => Promise<unknown>): Promise<boolean> => {
     try {
       await fn();
       done.push(what);
+      return true;
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 409)) throw err;
+      return false;
     }
   };
   await ignoreConflict('model demo-teacher', () => api.request('POST', '/api/v1/models', { json: { name: 'demo-teacher', path: models.teacher } }));
@@ -47,8 +50,19 @@ export async function seedDemo(api: ApiClient, models: DemoModels, serveUrl: str
     await api.request('POST', `/api/v1/datasets/${id}/versions?purpose=${purpose}&filename=${file}`, { body: fs.readFileSync(path.join(DEMO_DATA_DIR, file)), headers: { 'Content-Type': 'application/x-ndjson' } });
     done.push(`data set ${name}`);
   }
-  const endpoint = (name: string, purpose: string, model: string) => ({ name, purpose, kind: 'retort', baseUrl: `${serveUrl}/v1`, model, maxConcurrency: 2 });
-  await ignoreConflict('endpoint demo-teacher', () => api.request('POST', '/api/v1/endpoints', { json: endpoint('demo-teacher', 'teacher', 'demo-teacher') }));
-  await ignoreConflict('endpoint demo-serve', () => api.request('POST', '/api/v1/endpoints', { json: endpoint('demo-serve', 'serving', 'demo-student') }));
+  const endpoint = (name: string, purpose: string, model: string) => ({ name, purpose, kind: 'retort', baseUrl: `${serveUrl}/v1`, model, maxConcurrency: 2, apiKey: serveApiKey });
+  for (const [name, purpose, model] of [
+    ['demo-teacher', 'teacher', 'demo-teacher'],
+    ['demo-serve', 'serving', 'demo-student'],
+  ] as const) {
+    const created = await ignoreConflict(`endpoint ${name}`, () => api.request('POST', '/api/v1/endpoints', { json: endpoint(name, purpose, model) }));
+    if (!created) await keepKeyCurrent(api, name, serveApiKey);
+  }
   return done;
+}
+
+/** An endpoint seeded before serve had a key (or with another one) gets the key serve runs with now. */
+async function keepKeyCurrent(api: ApiClient, name: string, apiKey: string): Promise<void> {
+  const { data: found } = await api.request<{ id: string }[]>('GET', `/api/v1/endpoints?filter=${encodeURIComponent(JSON.stringify({ name }))}`);
+  if (found[0]) await api.request('PATCH', `/api/v1/endpoints/${found[0].id}`, { json: { apiKey } });
 }

@@ -17,5 +17,7 @@ export class GenerationResult {
   /** Why the sample was dropped by a filter, or null when kept. */
   @Column({ type: 'text', nullable: true }) dropped: string | null;
   @Column({ type: 'text', nullable: true }) error: string | null;
+  /** Characters of output and reasoning removed or replaced so Postgres could store them (NUL, unpaired surrogates). */
+  @Column({ type: 'int', default: 0 }) cleaned: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

@@ -1,4 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
+import { isUuid } from '@retort/contracts';
 import { Adapter, AdapterVersion } from '../entities';
 import { NamedRepository } from './named.repository';
 import { findPage, type Page } from './page';
@@ -24,7 +25,7 @@ export class AdapterRepository extends NamedRepository<Adapter> {
   }
 
   findVersionById(id: string): Promise<AdapterVersion | null> {
-    return this.versions.findOneBy({ id });
+    return isUuid(id) ? this.versions.findOneBy({ id }) : Promise.resolve(null);
   }
 
   findVersionsByIds(ids: string[]): Promise<AdapterVersion[]> {

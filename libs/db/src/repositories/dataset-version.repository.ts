@@ -1,5 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
-import type { DatasetVersionStats } from '@retort/contracts';
+import { isUuid, type DatasetVersionStats } from '@retort/contracts';
 import { DatasetVersion, type DatasetLineage } from '../entities';
 import { AuditLogRepository } from './audit-log.repository';
 import { DatasetRepository } from './dataset.repository';
@@ -52,11 +52,13 @@ export class DatasetVersionRepository {
   }
 
   findById(id: string): Promise<DatasetVersion | null> {
-    return this.repo.findOneBy({ id });
+    return isUuid(id) ? this.repo.findOneBy({ id }) : Promise.resolve(null);
   }
 
+  /** The versions among these ids; strings that are not uuids match nothing. */
   findByIds(ids: string[]): Promise<DatasetVersion[]> {
-    return this.repo.findBy({ id: In(ids) });
+    const valid = ids.filter(isUuid);
+    return valid.length ? this.repo.findBy({ id: In(valid) }) : Promise.resolve([]);
   }
 
   /** Newest first. */

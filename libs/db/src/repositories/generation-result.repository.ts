@@ -8,6 +8,8 @@ export interface GeneratedSample {
   finishReason: string | null;
   /** Why the filters dropped it ("reason: detail"), or null when kept. */
   dropped: string | null;
+  /** Characters Postgres cannot store (NUL, unpaired surrogates) cleaned from its text. */
+  cleaned: number;
 }
 
 /** What a generation run's teacher answered, prompt by prompt, so a restarted run asks only for the rest. */
@@ -23,9 +25,9 @@ export class GenerationResultRepository {
   /** One prompt's samples in one statement (all or nothing); a prompt answered before is left as it was. */
   async insertPrompt(runId: string, promptIdx: number, usage: { promptTokens: number; completionTokensPerSample: number }, logprobsKey: string | null, samples: GeneratedSample[]): Promise<void> {
     await this.m.query(
-      `INSERT INTO generation_result (run_id, prompt_idx, sample, output, reasoning, finish_reason, prompt_tokens, completion_tokens, logprobs_key, dropped)
-       SELECT $1, $2, s.sample, s.output, s.reasoning, s.finish, $3, $4, $5, s.dropped
-       FROM unnest($6::int[], $7::text[], $8::text[], $9::text[], $10::text[]) AS s(sample, output, reasoning, finish, dropped)
+      `INSERT INTO generation_result (run_id, prompt_idx, sample, output, reasoning, finish_reason, prompt_tokens, completion_tokens, logprobs_key, dropped, cleaned)
+       SELECT $1, $2, s.sample, s.output, s.reasoning, s.finish, $3, $4, $5, s.dropped, s.cleaned
+       FROM unnest($6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int[]) AS s(sample, output, reasoning, finish, dropped, cleaned)
        ON CONFLICT (run_id, prompt_idx, sample) DO NOTHING`,
       [
         runId,
@@ -38,6 +40,7 @@ export class GenerationResultRepository {
         samples.map((s) => s.reasoning),
         samples.map((s) => s.finishReason),
         samples.map((s) => s.dropped),
+        samples.map((s) => s.cleaned),
       ],
     );
   }
@@ -53,8 +56,8 @@ export class GenerationResultRepository {
   }
 
   /** The kept samples in prompt and sample order. */
-  keptSamples(runId: string): Promise<{ prompt_idx: number; sample: number; output: string; reasoning: string | null }[]> {
-    return this.m.query(`SELECT prompt_idx, sample, output, reasoning FROM generation_result WHERE run_id = $1 AND dropped IS NULL ORDER BY prompt_idx, sample`, [runId]);
+  keptSamples(runId: string): Promise<{ prompt_idx: number; sample: number; output: string; reasoning: string | null; cleaned: number }[]> {
+    return this.m.query(`SELECT prompt_idx, sample, output, reasoning, cleaned FROM generation_result WHERE run_id = $1 AND dropped IS NULL ORDER BY prompt_idx, sample`, [runId]);
   }
 
   /** Where each prompt's teacher logprobs are stored, for the prompts that kept them. */

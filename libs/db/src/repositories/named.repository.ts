@@ -1,10 +1,9 @@
 import type { EntityManager, EntityTarget, FindOptionsWhere } from 'typeorm';
-
-const UUID_SHAPE = /^[0-9a-f-]{36}$/i;
+import { isUuid } from '@retort/contracts';
 
 /** A reference that is an id or a unique name, as a where clause. */
 function byIdOrName(ref: string): { id: string } | { name: string } {
-  return UUID_SHAPE.test(ref) ? { id: ref } : { name: ref };
+  return isUuid(ref) ? { id: ref } : { name: ref };
 }
 
 /** Lookups shared by every entity with a unique name (data sets, models, adapters, endpoints, schedules). */
@@ -18,7 +17,9 @@ export abstract class NamedRepository<T extends { id: string; name: string }> {
     return this.m.getRepository(this.entity);
   }
 
-  findById(id: string): Promise<T | null> {
+  /** Null for a string that is not a uuid (Postgres would refuse it). */
+  async findById(id: string): Promise<T | null> {
+    if (!isUuid(id)) return null;
     return this.repo.findOneBy({ id } as FindOptionsWhere<T>);
   }
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { RecordFilter } from '@retort/contracts';
+import { isBigintId, type RecordFilter } from '@retort/contracts';
 import { DatasetRecord, type RecordStatus } from '../entities';
 import type { Page } from './page';
 import { applyRecordFilter } from './record-filter';
@@ -42,7 +42,7 @@ export class DatasetRecordRepository {
 
   /** Record ids are bigints: anything else names no record. */
   findById(id: string): Promise<DatasetRecord | null> {
-    return /^\d+$/.test(id) ? this.repo.findOneBy({ id }) : Promise.resolve(null);
+    return isBigintId(id) ? this.repo.findOneBy({ id }) : Promise.resolve(null);
   }
 
   /** A version's records matching the filter, in the page's order and then by position. */

@@ -52,6 +52,11 @@ export class RunRepository {
     return (await this.m.getRepository(Run).findOne({ where: { id }, select: { status: true } }))?.status;
   }
 
+  /** Runs not inside a pipeline (pipelines themselves included) that are queued or running, oldest first. */
+  unfinishedTopLevel(): Promise<Run[]> {
+    return this.m.getRepository(Run).find({ where: { parentId: IsNull(), status: In(['queued', 'running']) }, order: { createdAt: 'ASC' } });
+  }
+
   steps(parentId: string): Promise<Run[]> {
     return this.m.getRepository(Run).findBy({ parentId });
   }
