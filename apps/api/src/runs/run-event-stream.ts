@@ -1,10 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { RetortConfig } from '@retort/contracts';
+import { isFinishedRun, type RetortConfig } from '@retort/contracts';
 import { CONFIG } from '../infra/tokens';
 import { RunsService } from './runs.service';
 
-const FINISHED = ['succeeded', 'failed', 'cancelled'];
 const POLL_MS = 500;
 
 /**
@@ -37,7 +36,7 @@ export class RunEventStream implements BeforeApplicationShutdown {
           lastWrite = Date.now();
         }
         const run = await this.runs.get(runId);
-        if (FINISHED.includes(run.status)) {
+        if (isFinishedRun(run.status)) {
           res.write(`event: end\ndata: ${JSON.stringify({ status: run.status })}\n\n`);
           break;
         }
