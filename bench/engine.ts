@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { activeBackend, disposeLora, generate, initBackend, initModel, loadModel, Rng, trainConfig } from '@retort/engine';
-import { randomExamples, timedTraining } from './train-timing';
+import { activeBackend, disposeLora, initBackend, initModel, loadModel, Rng, trainConfig } from '@retort/engine';
+import { randomExamples, timedGeneration, timedTraining } from './train-timing';
 
 export const BENCH_CONFIG = {
   hidden_size: 256,
@@ -51,10 +51,7 @@ export async function engineFigures(): Promise<Figures> {
     const { timed, tokensPerSec: trainTokensPerSec } = await timeTraining(false);
     const trainCheckpointedTokensPerSec = (await timeTraining(true)).tokensPerSec;
     const prompt = Array.from({ length: PROMPT }, () => rng.int(BENCH_CONFIG.vocab_size));
-    await generate(model, prompt, { maxNewTokens: 4 }); // warm-up
-    const t0 = Date.now();
-    const out = await generate(model, prompt, { maxNewTokens: GEN_TOKENS });
-    const genTokensPerSec = (out.ids.length * 1000) / (Date.now() - t0);
+    const genTokensPerSec = await timedGeneration(model, prompt, GEN_TOKENS);
     const b = activeBackend()!;
     return { trainTokensPerSec, trainCheckpointedTokensPerSec, genTokensPerSec, detail: `${b.name} (${b.detail}); step ms ${timed.join(', ')}` };
   } finally {

@@ -21,7 +21,7 @@ interface Case {
   trains: [string, number, number][];
 }
 
-const QWEN2_05B = { hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, vocab_size: 151936, tie_word_embeddings: true };
+export const QWEN2_05B = { hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, vocab_size: 151936, tie_word_embeddings: true };
 const strip = ({ name: _n, ...c }: Record<string, unknown>) => c;
 
 const CASES: Record<string, Case> = {

@@ -1,5 +1,5 @@
-/** Shared by the engine and scale benches: random training examples and a training run timed per step. */
-import { Example, Rng, train, type TrainOptions, type TrainResult } from '@retort/engine';
+/** Shared by the engine, scale and gpu benches: random training examples, a training run timed per step, timed generation. */
+import { Example, generate, Rng, train, type Model, type TrainOptions, type TrainResult } from '@retort/engine';
 
 /** count sequences of seq random ids below vocab, every position but the last a target. */
 export function randomExamples(rng: Rng, count: number, seq: number, vocab: number): Example[] {
@@ -24,4 +24,12 @@ export async function timedTraining(opts: TrainOptions, tokensPerStep: number): 
   });
   const timed = stepMs.slice(1);
   return { result, stepMs, tokensPerSec: (tokensPerStep * timed.length * 1000) / timed.reduce((a, b) => a + b, 0) };
+}
+
+/** KV-cache generation tokens/s over `tokens` new tokens, after a short warm-up (kernels compile on first use). */
+export async function timedGeneration(model: Model, prompt: number[], tokens: number): Promise<number> {
+  await generate(model, prompt, { maxNewTokens: 4 });
+  const t0 = Date.now();
+  const out = await generate(model, prompt, { maxNewTokens: tokens });
+  return (out.ids.length * 1000) / (Date.now() - t0);
 }

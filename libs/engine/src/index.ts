@@ -69,9 +69,11 @@ export { Rng } from './rng';
 export { generate, sampleToken } from './generate';
 export type { GenerateOptions, GenerateResult, TokenLogprob } from './generate';
 export { runTraining } from './run';
+export { groupKernels, profileKernels } from './kernel-profile';
+export type { KernelProfile, KernelRow } from './kernel-profile';
 export type { RunTrainingOptions, RunTrainingResult } from './run';
 // The model spec and the planner live in @retort/contracts (no tfjs) so that the api can use them; re-exported for the engine's users.
 export { PROJECTIONS, moduleName, projectionShape, targetProjections } from '@retort/contracts';
 export type { Family, Projection } from '@retort/contracts';
-export { planMemory, fitPools, countParams, DISTILL_CONFIGS, NAMED_SIZES, formatBytes, nf4WeightBytes, WASM_MAX_BYTES } from '@retort/contracts';
+export { planMemory, fitPools, countParams, DISTILL_CONFIGS, NAMED_SIZES, formatBytes, nf4WeightBytes, WASM_MAX_BYTES, bindingRefusal } from '@retort/contracts';
 export type { MemoryPlan, ModelConfigLike, PlanInput, PlanMethod, PlanTask, PlanBackend, PoolFit, WorkerPool, NamedSize } from '@retort/contracts';
