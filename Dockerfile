@@ -1,6 +1,7 @@
 # One image for every Retort process (api, worker, serve, cli); the command picks the role.
-# GPU workers build with --build-arg BASE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04, so that
-# @tensorflow/tfjs-node-gpu finds CUDA 11.2 + cuDNN 8.1 (see README); Node 20 is copied in.
+# tfjs-node-gpu workers build with --build-arg BASE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04, so
+# that @tensorflow/tfjs-node-gpu finds CUDA 11.2 + cuDNN 8.1 (see README); Node 20 is copied in.
+# webgpu workers need no CUDA: the `webgpu` target below.
 ARG BASE=node:20-bookworm-slim
 FROM node:20-bookworm-slim AS node
 FROM ${BASE} AS retort
@@ -40,6 +41,13 @@ RUN npm run build:admin
 EXPOSE 3000 3001
 ENTRYPOINT ["node", "apps/cli/bin/retort.js"]
 CMD ["api"]
+
+# webgpu GPU workers (docker compose --profile webgpu): Dawn, the `webgpu` package that npm ci installs
+# as an optional dependency, needs only the Vulkan loader; the GPU's Vulkan driver (ICD) comes from the
+# host: the NVIDIA container toolkit mounts it when NVIDIA_DRIVER_CAPABILITIES includes graphics.
+FROM retort AS webgpu
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libvulkan1 \
+ && rm -rf /var/lib/apt/lists/*
 
 # The admin console alone, on nginx, proxying the API (docker compose's "admin" service).
 FROM nginx:1.27-alpine AS admin
