@@ -7,8 +7,8 @@ import { initModel } from '@retort/engine';
 import { startTestStack, waitFor, type TestStack } from '../../api/test/harness';
 import { spawnWorker, type WorkerProcess } from './spawn-worker';
 
-/** Short locks, so that a killed worker's job is taken over within seconds. */
-const startResumableWorker = (stack: TestStack, name: string) => spawnWorker(stack, name, 'datasets,train', { RETORT_JOB_LOCK_MS: '3000', RETORT_STALLED_CHECK_MS: '1000' });
+/** With the default lock timings: a killed worker's job is to be taken over within 30 s. */
+const startResumableWorker = (stack: TestStack, name: string) => spawnWorker(stack, name, 'datasets,train');
 
 describe('training on workers survives a killed worker', () => {
   let stack: TestStack;
@@ -26,7 +26,7 @@ describe('training on workers survives a killed worker', () => {
     fs.rmSync(modelDir, { recursive: true, force: true });
   });
 
-  it('two workers, one killed with SIGKILL mid-training: the other resumes from the checkpoint and registers exactly one adapter version', async () => {
+  it('two workers, one killed with SIGKILL mid-training: the other takes the run over within 30 s, resumes from the checkpoint and registers exactly one adapter version', async () => {
     const op = `Bearer ${stack.tokens.operator}`;
     const api = () => request(stack.baseUrl);
     await api().post('/api/v1/models').set('Authorization', op).send({ name: 'student', path: modelDir }).expect(201);
@@ -52,7 +52,10 @@ describe('training on workers survives a killed worker', () => {
     const before = (await api().get(`/api/v1/runs/${runId}`).set('Authorization', op)).body;
     expect(before.worker).toMatch(new RegExp(`:${a.pid}$`));
     a.kill('SIGKILL');
+    const killedAt = Date.now();
     await new Promise((r) => a.once('exit', r));
+    await waitFor(async () => new RegExp(`:${b.pid}$`).test((await api().get(`/api/v1/runs/${runId}`).set('Authorization', op)).body.worker ?? ''), 40000, 'worker B to take the run over');
+    expect(Date.now() - killedAt).toBeLessThan(30000);
     const savedByA = (await api().get(`/api/v1/runs/${runId}/checkpoints`).set('Authorization', op)).body.map((c: { step: number }) => c.step);
     const lastCheckpointOfA = Math.max(...savedByA);
 

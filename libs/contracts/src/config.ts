@@ -35,8 +35,9 @@ const EnvSchema = z
     RETORT_MAX_UPLOAD_MB: z.coerce.number().int().min(1).default(1024),
     RETORT_SERVING_DIR: z.string().min(1).optional(),
     RETORT_SERVING_SERVER_ROOT: z.string().min(1).optional(),
-    RETORT_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(60000),
-    RETORT_STALLED_CHECK_MS: z.coerce.number().int().min(500).default(30000),
+    // A SIGKILLed worker's job is taken over within lock + check (25 s by default): see takeoverBoundMs.
+    RETORT_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(20000),
+    RETORT_STALLED_CHECK_MS: z.coerce.number().int().min(500).default(5000),
     RETORT_ADMIN_DIST: z.string().optional(),
     /** Origins (comma-separated) whose pages may call the api from a browser; unset: same origin only. */
     RETORT_CORS_ORIGINS: z.string().optional(),
@@ -73,7 +74,12 @@ export interface RetortConfig {
   /** ANSI colours in the log (a terminal by default; plain text in files and pipes). */
   logColors: boolean;
   maxUploadBytes: number;
-  /** A worker holds a job's lock this long between renewals; a dead worker's job is taken over after it lapses. */
+  /**
+   * A worker holds a job's lock this long between renewals (BullMQ renews it from a timer at least
+   * every half of it); a dead worker's job is taken over after it lapses. The timer cannot fire
+   * while JavaScript is busy, so no synchronous stretch of a job (one micro-batch of training on
+   * wasm or tfjs-node) may last half of it.
+   */
   jobLockMs: number;
   /** Where promotion writes adapters for the serving hosts (a directory they share), and where they see it. */
   servingDir: string;
