@@ -94,6 +94,19 @@ export class RunRepository {
     await this.m.getRepository(RunEvent).insert({ runId, level, type, data: data as Record<string, any> });
   }
 
+  /**
+   * A resumed run replays the steps after its checkpoint: the metrics a dead worker wrote for
+   * them are superseded, so that each step appears once in the loss curve.
+   */
+  async dropMetricsAfter(runId: string, step: number): Promise<void> {
+    await this.m
+      .createQueryBuilder()
+      .delete()
+      .from(RunEvent)
+      .where(`run_id = :runId AND type = 'metrics' AND (data->>'step')::int > :step`, { runId, step })
+      .execute();
+  }
+
   events(runId: string, afterId = '0', limit = 1000): Promise<RunEvent[]> {
     return this.m.getRepository(RunEvent).find({ where: { runId, id: MoreThan(afterId) }, order: { id: 'ASC' }, take: limit });
   }
