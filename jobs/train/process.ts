@@ -9,7 +9,8 @@ import { Repositories, type AdapterVersion, type BaseModel, type DatasetVersion,
 import { initBackend, runTraining, trainConfigOf, type TeacherTokenLogprob, type TrainProgress, type TrainRecord } from '@retort/engine';
 import type { ArtifactStore } from '@retort/storage';
 import { NO_RUN_OBSERVER, type RunObserver } from '../run-observer';
-import { beginRun, found, PermanentRunError, watchCancel } from '../run-step';
+import { beginRun, found, watchCancel } from '../run-step';
+import { PermanentRunError } from '../run-errors';
 import { artifactCheckpointStore } from './artifact-checkpoints';
 import { codeVersion } from './code-version';
 

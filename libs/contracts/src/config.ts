@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultQueuePrefix } from './queue-prefix';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const url = (protocols: string[]) =>
@@ -28,7 +29,7 @@ const EnvSchema = z
     RETORT_PG_PORT: port.default(5433),
     RETORT_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     RETORT_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
-    RETORT_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, "_" and "-" only').default('retort'),
+    RETORT_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, "_" and "-" only').optional(),
     RETORT_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
     /** 1: ANSI colours in the log, 0: plain text; unset: colours only on a terminal. */
     RETORT_LOG_COLORS: z.enum(['0', '1']).optional(),
@@ -69,6 +70,7 @@ export interface RetortConfig {
   adminToken?: string;
   /** Encrypts endpoint secrets at rest; `retort up` generates one in RETORT_HOME/secret-key. */
   secretKey?: string;
+  /** BullMQ key prefix: RETORT_QUEUE_PREFIX, else `retort` with DATABASE_URL, else `retort-<hash of home>`. */
   queuePrefix: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   /** ANSI colours in the log (a terminal by default; plain text in files and pipes). */
@@ -136,7 +138,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     embeddedPgPort: e.RETORT_PG_PORT,
     adminToken: e.RETORT_ADMIN_TOKEN,
     secretKey: e.RETORT_SECRET_KEY,
-    queuePrefix: e.RETORT_QUEUE_PREFIX,
+    queuePrefix: e.RETORT_QUEUE_PREFIX ?? defaultQueuePrefix(home, e.DATABASE_URL),
     logLevel: e.RETORT_LOG_LEVEL,
     logColors: e.RETORT_LOG_COLORS === undefined ? Boolean(process.stdout.isTTY) : e.RETORT_LOG_COLORS === '1',
     maxUploadBytes: e.RETORT_MAX_UPLOAD_MB * 1024 * 1024,

@@ -133,10 +133,11 @@ export class RunRepository {
 
   /** A run failed for good; in a pipeline, so does the pipeline, and the steps after it will not run. */
   async fail(id: string, error: string): Promise<void> {
+    const run = await this.find(id);
+    if (!run) return; // another installation's run, whose job reached this one's worker
     await this.m.query(`UPDATE run SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [id, error]);
     await this.event(id, 'error', 'message', { message: error });
-    const run = await this.find(id);
-    if (!run?.parentId) return;
+    if (!run.parentId) return;
     await this.m.query(`UPDATE run SET status = 'failed', error = $2, finished_at = now() WHERE parent_id = $1 AND status = 'queued'`, [run.parentId, `not run: the ${run.kind} step failed`]);
     await this.m.query(`UPDATE run SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [run.parentId, `the ${run.kind} step failed: ${error}`]);
   }
