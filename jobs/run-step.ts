@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { parseRunConfig, type JobRunKind, type RunConfigOf, type RunJobResult } from '@retort/contracts';
 import { RunRepository, type Run } from '@retort/db';
+import { ForeignJobError } from './run-errors';
 
 export type BegunRun<K extends JobRunKind> = { run: Run; config: RunConfigOf<K>; runs: RunRepository } | { result: RunJobResult };
 
@@ -21,7 +22,7 @@ export interface BeginOptions<K extends JobRunKind> {
 export async function beginRun<K extends JobRunKind>(ds: DataSource, runId: string, kind: K, worker: string, opts: BeginOptions<K> = {}): Promise<BegunRun<K>> {
   const runs = new RunRepository(ds);
   const run = await runs.find(runId);
-  if (!run) throw new Error(`run ${runId} does not exist`);
+  if (!run) throw new ForeignJobError(`run ${runId}`);
   if (run.status === 'succeeded' || run.status === 'cancelled') return { result: { status: run.status } };
   let config = parseRunConfig(kind, run.config);
   if ((await startStep(runs, run, opts.predecessor?.(config))) === 'skip') return { result: { status: 'skipped' } };
@@ -63,11 +64,6 @@ export function watchCancel(runs: RunRepository, runId: string, everyMs: number,
       .catch(() => undefined);
   }, everyMs);
   return { get: () => cancelled, stop: () => clearInterval(timer) };
-}
-
-/** A failure that another attempt would repeat (bad input, nothing left to train on): no retries. */
-export class PermanentRunError extends Error {
-  override name = 'PermanentRunError';
 }
 
 /** The row a lookup found; a missing one is an error naming what was looked for. */

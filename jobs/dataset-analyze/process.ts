@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { DatasetAnalyzePayload } from '@retort/contracts';
 import { contentHash, exactDuplicateClusters, nearDuplicateClusters, scrubRecord, type ChatMessage, type CurationRecord } from '@retort/datasets';
 import { Repositories } from '@retort/db';
+import { ForeignJobError } from '../run-errors';
 
 export interface DatasetAnalyzeDeps {
   ds: DataSource;
@@ -19,7 +20,7 @@ const PAGE = 5000;
 export async function processDatasetAnalyze(payload: DatasetAnalyzePayload, deps: DatasetAnalyzeDeps): Promise<Record<string, unknown>> {
   const db = Repositories.of(deps.ds);
   const version = await db.datasetVersions.findById(payload.versionId);
-  if (!version) throw new Error(`dataset version ${payload.versionId} does not exist`);
+  if (!version) throw new ForeignJobError(`dataset version ${payload.versionId}`);
   if (version.status !== 'ready') throw new Error(`dataset version ${payload.versionId} is ${version.status}, not ready`);
   const result: Record<string, unknown> = {};
 

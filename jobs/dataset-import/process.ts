@@ -4,6 +4,7 @@ import { computeStats, contentHash, LineError, parseRecord, readLines, recordTok
 import { Repositories, type ImportedRecord } from '@retort/db';
 import { tokenCounter } from '@retort/tokenizer';
 import type { ArtifactStore } from '@retort/storage';
+import { ForeignJobError } from '../run-errors';
 
 export interface DatasetImportDeps {
   ds: DataSource;
@@ -20,7 +21,7 @@ const BATCH = 2000;
 export async function processDatasetImport(payload: DatasetImportPayload, deps: DatasetImportDeps): Promise<{ skipped: boolean; records?: number }> {
   const db = Repositories.of(deps.ds);
   const version = await db.datasetVersions.findById(payload.versionId);
-  if (!version) throw new Error(`dataset version ${payload.versionId} does not exist`);
+  if (!version) throw new ForeignJobError(`dataset version ${payload.versionId}`);
   if (version.status === 'ready') return { skipped: true };
 
   const model = version.tokenizerModelId ? await db.baseModels.findById(version.tokenizerModelId) : null;

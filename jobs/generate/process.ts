@@ -6,7 +6,8 @@ import { Repositories, type DatasetVersion, type Run } from '@retort/db';
 import type { ArtifactStore } from '@retort/storage';
 import { buildTarget, createTeacherClient, filterSamples, runPrompts, TeacherError, type PromptItem, type TeacherResult } from '@retort/teacher';
 import { NO_RUN_OBSERVER, type RunObserver } from '../run-observer';
-import { beginRun, PermanentRunError, watchCancel } from '../run-step';
+import { beginRun, watchCancel } from '../run-step';
+import { PermanentRunError } from '../run-errors';
 import { readPrompts, type Prompt } from './prompts';
 
 export interface GenerateJobDeps {

@@ -9,7 +9,8 @@ import { Repositories, type AdapterVersion, type BaseModel, type DatasetVersion,
 import { initBackend, runTraining, trainConfigOf, type TeacherTokenLogprob, type TrainProgress, type TrainRecord } from '@retort/engine';
 import type { ArtifactStore } from '@retort/storage';
 import { NO_RUN_OBSERVER, type RunObserver } from '../run-observer';
-import { beginRun, found, PermanentRunError, watchCancel } from '../run-step';
+import { beginRun, found, watchCancel } from '../run-step';
+import { PermanentRunError } from '../run-errors';
 import { artifactCheckpointStore } from './artifact-checkpoints';
 import { codeVersion } from './code-version';
 
@@ -66,10 +67,13 @@ export async function processTrain(payload: RunPayload, deps: TrainJobDeps): Pro
         steps(p);
         events.progress(p);
       },
+      onResume: async (step) => {
+        await runs.dropMetricsAfter(run.id, step);
+        await runs.event(run.id, 'info', 'message', { message: `resumed from checkpoint at step ${step}` });
+      },
       shouldStop: () => cancelled.get() || draining(),
     });
     await events.flush();
-    if (result.resumedFrom !== undefined) await runs.event(run.id, 'info', 'message', { message: `resumed from checkpoint at step ${result.resumedFrom}` });
     if (result.kd) {
       const { records, aligned } = result.kd;
       const message = aligned === records ? `token-level KD on all ${records} records with teacher logprobs` : `token-level KD on ${aligned} of ${records} records with teacher logprobs; sequence-level for the ${records - aligned} whose teacher tokens are not this student's`;

@@ -5,6 +5,7 @@ import { registerCommands } from './commands';
 const program = new Command('retort')
   .description('Retort: LoRA/QLoRA fine-tuning and distillation workbench')
   .option('--json', 'print one JSON document instead of human output')
+  .option('--wait-timeout <seconds>', 'give up a wait (dataset push, --watch) after this long without change (default 600, or RETORT_WAIT_TIMEOUT)')
   .showHelpAfterError();
 
 registerCommands(program);

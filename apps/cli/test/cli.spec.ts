@@ -1,23 +1,9 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { initModel } from '@retort/engine';
 import { startTestStack, type TestStack } from '../../api/test/harness';
-
-const BIN = path.resolve(__dirname, '..', 'bin', 'retort.js');
-const run = promisify(execFile);
-
-async function retort(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 60000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { retort } from './run-retort';
 
 describe('retort CLI', () => {
   it('lists the commands of the design', async () => {

@@ -1,11 +1,12 @@
 import { Inject, Logger } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import type { Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { JOB_PAYLOAD_SCHEMA, JobName, QueueName } from '@retort/contracts';
 import { failDatasetAnalyze, failDatasetImport, processDatasetAnalyze, processDatasetImport } from '@retort/jobs';
 import type { ArtifactStore } from '@retort/storage';
 import type { WorkerMetrics } from './metrics/worker-metrics';
+import { runJob } from './run-failure';
 import { ARTIFACT_STORE, METRICS } from './tokens';
 
 @Processor(QueueName.datasets, { concurrency: 2 })
@@ -21,7 +22,7 @@ export class DatasetsProcessor extends WorkerHost {
   }
 
   process(job: Job): Promise<unknown> {
-    return this.metrics.measure(job, QueueName.datasets, job.name, () => this.run(job));
+    return this.metrics.measure(job, QueueName.datasets, job.name, () => runJob(() => this.run(job)));
   }
 
   private async run(job: Job): Promise<unknown> {
@@ -40,7 +41,7 @@ export class DatasetsProcessor extends WorkerHost {
   async onFailed(job: Job | undefined, err: Error): Promise<void> {
     if (!job) return;
     this.log.warn(`${job.name} ${job.id} failed (attempt ${job.attemptsMade}/${job.opts.attempts ?? 1}): ${err.message}`);
-    if (job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    if (!(err instanceof UnrecoverableError) && job.attemptsMade < (job.opts.attempts ?? 1)) return;
     if (job.name === JobName.datasetImport) await failDatasetImport(job.data, { ds: this.ds }, err.message);
     if (job.name === JobName.datasetAnalyze) await failDatasetAnalyze(job.data, { ds: this.ds }, err.message);
   }

@@ -3,6 +3,7 @@ import { ConsoleLogger, INestApplicationContext, Logger, LogLevel } from '@nestj
 import { NestFactory } from '@nestjs/core';
 import * as os from 'node:os';
 import { QueueName, WASM_MAX_BYTES, WORKER_QUEUES, type RetortConfig } from '@retort/contracts';
+import { lockOptions, takeoverBoundMs } from './lock-options';
 import { serveMetrics } from './metrics/metrics-server';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { registerWorker, workerName } from './registration';
@@ -60,6 +61,8 @@ export async function startWorker(config: RetortConfig, opts: WorkerOptions = {}
     await metricsServer?.close();
   };
   const served = metricsServer ? `, metrics on ${config.host}:${metricsServer.port}` : '';
-  log.log(`${registration.info.name}: queues ${queues.join(', ')} (prefix ${config.queuePrefix}), backend ${backend}, ${(memoryBytes / 2 ** 30).toFixed(1)} GiB${served}`);
+  const locks = lockOptions(config);
+  const takeover = `job lock ${locks.lockDuration / 1000} s (a dead worker's job is taken over within ${takeoverBoundMs(locks) / 1000} s)`;
+  log.log(`${registration.info.name}: queues ${queues.join(', ')} (prefix ${config.queuePrefix}), backend ${backend}, ${(memoryBytes / 2 ** 30).toFixed(1)} GiB, ${takeover}${served}`);
   return Object.assign(ctx, { metricsPort: metricsServer?.port });
 }

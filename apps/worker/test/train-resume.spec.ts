@@ -7,8 +7,10 @@ import { initModel } from '@retort/engine';
 import { startTestStack, waitFor, type TestStack } from '../../api/test/harness';
 import { spawnWorker, type WorkerProcess } from './spawn-worker';
 
-/** Short locks, so that a killed worker's job is taken over within seconds. */
-const startResumableWorker = (stack: TestStack, name: string) => spawnWorker(stack, name, 'datasets,train', { RETORT_JOB_LOCK_MS: '3000', RETORT_STALLED_CHECK_MS: '1000' });
+type RunEvent = { type: string; data: { step?: number; message?: string } };
+
+/** With the default lock timings: a killed worker's job is to be taken over within 30 s. */
+const startResumableWorker = (stack: TestStack, name: string) => spawnWorker(stack, name, 'datasets,train');
 
 describe('training on workers survives a killed worker', () => {
   let stack: TestStack;
@@ -26,7 +28,7 @@ describe('training on workers survives a killed worker', () => {
     fs.rmSync(modelDir, { recursive: true, force: true });
   });
 
-  it('two workers, one killed with SIGKILL mid-training: the other resumes from the checkpoint and registers exactly one adapter version', async () => {
+  it('two workers, one killed with SIGKILL mid-training: the other takes the run over within 30 s, resumes from the checkpoint and registers exactly one adapter version', async () => {
     const op = `Bearer ${stack.tokens.operator}`;
     const api = () => request(stack.baseUrl);
     await api().post('/api/v1/models').set('Authorization', op).send({ name: 'student', path: modelDir }).expect(201);
@@ -41,20 +43,28 @@ describe('training on workers survives a killed worker', () => {
     const run = await api()
       .post('/api/v1/runs')
       .set('Authorization', op)
-      .send({ kind: 'train', baseModel: 'student', datasetVersions: [version.id], adapter: 'pong', hyperparameters: { steps: 400, batchSize: 4, saveEvery: 10, lr: 1e-3, warmupSteps: 2, maxSeqLen: 64 } });
+      .send({ kind: 'train', baseModel: 'student', datasetVersions: [version.id], adapter: 'pong', hyperparameters: { steps: 400, batchSize: 4, saveEvery: 50, lr: 1e-3, warmupSteps: 2, maxSeqLen: 64 } });
     expect(run.status).toBe(202);
     const runId = run.body.id;
 
-    // A trains until it has saved a checkpoint; then B joins and A is killed without warning.
-    await waitFor(async () => (await api().get(`/api/v1/runs/${runId}/checkpoints`).set('Authorization', op)).body.length >= 2, 90000, 'checkpoints from worker A');
+    // A trains until it has saved two checkpoints and reported steps after the latest (B replays
+    // those); then B joins and A is killed without warning.
+    const checkpointSteps = async () => (await api().get(`/api/v1/runs/${runId}/checkpoints`).set('Authorization', op)).body.map((c: { step: number }) => c.step) as number[];
+    const metricSteps = async () => ((await api().get(`/api/v1/runs/${runId}/events`).set('Authorization', op)).body as RunEvent[]).filter((e) => e.type === 'metrics').map((e) => e.data.step as number);
+    await waitFor(async () => (await checkpointSteps()).length >= 2, 90000, 'checkpoints from worker A');
+    await waitFor(async () => Math.max(...(await metricSteps())) > Math.max(...(await checkpointSteps())), 30000, 'metrics after the latest checkpoint');
     const b = startResumableWorker(stack, 'B');
     workers.push(b);
     const before = (await api().get(`/api/v1/runs/${runId}`).set('Authorization', op)).body;
     expect(before.worker).toMatch(new RegExp(`:${a.pid}$`));
     a.kill('SIGKILL');
+    const killedAt = Date.now();
     await new Promise((r) => a.once('exit', r));
-    const savedByA = (await api().get(`/api/v1/runs/${runId}/checkpoints`).set('Authorization', op)).body.map((c: { step: number }) => c.step);
-    const lastCheckpointOfA = Math.max(...savedByA);
+    const lastCheckpointOfA = Math.max(...(await checkpointSteps()));
+    const replayed = (await metricSteps()).filter((s) => s > lastCheckpointOfA);
+    expect(replayed.length).toBeGreaterThan(0);
+    await waitFor(async () => new RegExp(`:${b.pid}$`).test((await api().get(`/api/v1/runs/${runId}`).set('Authorization', op)).body.worker ?? ''), 40000, 'worker B to take the run over');
+    expect(Date.now() - killedAt).toBeLessThan(30000);
 
     const done = await waitFor(async () => {
       const r = (await api().get(`/api/v1/runs/${runId}`).set('Authorization', op)).body;
@@ -65,14 +75,18 @@ describe('training on workers survives a killed worker', () => {
     expect(done.status).toBe('succeeded');
     expect(done.worker).toMatch(new RegExp(`:${b.pid}$`));
 
-    const events = (await api().get(`/api/v1/runs/${runId}/events`).set('Authorization', op)).body as { type: string; data: { step?: number; message?: string } }[];
-    const resumed = events.find((e) => e.data.message?.startsWith('resumed from checkpoint at step'));
-    expect(resumed).toBeDefined();
-    const resumedAt = Number(/step (\d+)/.exec(resumed!.data.message!)![1]);
+    const events = (await api().get(`/api/v1/runs/${runId}/events`).set('Authorization', op)).body as RunEvent[];
+    const resumed = events.findIndex((e) => e.data.message?.startsWith('resumed from checkpoint at step'));
+    expect(resumed).toBeGreaterThanOrEqual(0);
+    const resumedAt = Number(/step (\d+)/.exec(events[resumed].data.message!)![1]);
     expect(resumedAt).toBe(lastCheckpointOfA);
     expect(lastCheckpointOfA).toBeLessThan(400);
-    // The loss curve continues from the checkpoint to the end on B, and the run ends at step 400.
-    const steps = events.filter((e) => e.type === 'metrics').map((e) => e.data.step as number);
+    // Written when B resumed: before every metrics event of the steps B trained.
+    const metrics = events.filter((e) => e.type === 'metrics');
+    expect(metrics.filter((e) => e.data.step! > resumedAt).every((e) => events.indexOf(e) > resumed)).toBe(true);
+    // The loss curve has each step once (A's replayed steps superseded) and ends at step 400.
+    const steps = metrics.map((e) => e.data.step as number);
+    expect(steps).toEqual([...new Set(steps)].sort((x, y) => x - y));
     expect(steps[steps.length - 1]).toBe(400);
     const checkpoints = (await api().get(`/api/v1/runs/${runId}/checkpoints`).set('Authorization', op)).body.map((c: { step: number }) => c.step);
     expect(checkpoints.filter((s: number) => s > lastCheckpointOfA).length).toBeGreaterThan(0);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultQueuePrefix } from './queue-prefix';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const url = (protocols: string[]) =>
@@ -28,15 +29,16 @@ const EnvSchema = z
     RETORT_PG_PORT: port.default(5433),
     RETORT_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     RETORT_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
-    RETORT_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, "_" and "-" only').default('retort'),
+    RETORT_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, "_" and "-" only').optional(),
     RETORT_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
     /** 1: ANSI colours in the log, 0: plain text; unset: colours only on a terminal. */
     RETORT_LOG_COLORS: z.enum(['0', '1']).optional(),
     RETORT_MAX_UPLOAD_MB: z.coerce.number().int().min(1).default(1024),
     RETORT_SERVING_DIR: z.string().min(1).optional(),
     RETORT_SERVING_SERVER_ROOT: z.string().min(1).optional(),
-    RETORT_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(60000),
-    RETORT_STALLED_CHECK_MS: z.coerce.number().int().min(500).default(30000),
+    // A SIGKILLed worker's job is taken over within lock + check (25 s by default): see takeoverBoundMs.
+    RETORT_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(20000),
+    RETORT_STALLED_CHECK_MS: z.coerce.number().int().min(500).default(5000),
     RETORT_ADMIN_DIST: z.string().optional(),
     /** Origins (comma-separated) whose pages may call the api from a browser; unset: same origin only. */
     RETORT_CORS_ORIGINS: z.string().optional(),
@@ -68,12 +70,18 @@ export interface RetortConfig {
   adminToken?: string;
   /** Encrypts endpoint secrets at rest; `retort up` generates one in RETORT_HOME/secret-key. */
   secretKey?: string;
+  /** BullMQ key prefix: RETORT_QUEUE_PREFIX, else `retort` with DATABASE_URL, else `retort-<hash of home>`. */
   queuePrefix: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   /** ANSI colours in the log (a terminal by default; plain text in files and pipes). */
   logColors: boolean;
   maxUploadBytes: number;
-  /** A worker holds a job's lock this long between renewals; a dead worker's job is taken over after it lapses. */
+  /**
+   * A worker holds a job's lock this long between renewals (BullMQ renews it from a timer at least
+   * every half of it); a dead worker's job is taken over after it lapses. The timer cannot fire
+   * while JavaScript is busy, so no synchronous stretch of a job (one micro-batch of training on
+   * wasm or tfjs-node) may last half of it.
+   */
   jobLockMs: number;
   /** Where promotion writes adapters for the serving hosts (a directory they share), and where they see it. */
   servingDir: string;
@@ -130,7 +138,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     embeddedPgPort: e.RETORT_PG_PORT,
     adminToken: e.RETORT_ADMIN_TOKEN,
     secretKey: e.RETORT_SECRET_KEY,
-    queuePrefix: e.RETORT_QUEUE_PREFIX,
+    queuePrefix: e.RETORT_QUEUE_PREFIX ?? defaultQueuePrefix(home, e.DATABASE_URL),
     logLevel: e.RETORT_LOG_LEVEL,
     logColors: e.RETORT_LOG_COLORS === undefined ? Boolean(process.stdout.isTTY) : e.RETORT_LOG_COLORS === '1',
     maxUploadBytes: e.RETORT_MAX_UPLOAD_MB * 1024 * 1024,

@@ -34,3 +34,22 @@ describe('RunRepository.claim', () => {
     expect((await ds.getRepository(Run).findOneByOrFail({ id: run.id })).worker).toBe('host:2');
   });
 });
+
+describe('RunRepository.dropMetricsAfter', () => {
+  let db: { ds: DataSource; drop(): Promise<void> };
+  beforeAll(async () => {
+    db = await createMigratedTestDataSource();
+  });
+  afterAll(() => db.drop());
+
+  it("deletes the run's metrics of steps after the checkpoint, keeping its messages, earlier steps and other runs' events", async () => {
+    const runs = new RunRepository(db.ds);
+    const [run, other] = [await runs.create({ kind: 'train', config: {} }), await runs.create({ kind: 'train', config: {} })];
+    for (const step of [5, 10, 11, 12]) await runs.event(run.id, 'info', 'metrics', { step, loss: 1 });
+    await runs.event(run.id, 'info', 'message', { message: 'at step 12' });
+    await runs.event(other.id, 'info', 'metrics', { step: 12, loss: 1 });
+    await runs.dropMetricsAfter(run.id, 10);
+    expect((await runs.events(run.id)).map((e) => e.data.step ?? e.data.message)).toEqual([5, 10, 'at step 12']);
+    expect((await runs.events(other.id)).map((e) => e.data.step)).toEqual([12]);
+  });
+});

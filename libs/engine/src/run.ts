@@ -23,6 +23,8 @@ export interface RunTrainingOptions {
   resume?: boolean;
   checkpointStore?: CheckpointStore;
   onProgress?: (p: TrainProgress) => void;
+  /** Called with the checkpoint's step once a resumed run has read it, before its first step. */
+  onResume?: (step: number) => Promise<void> | void;
   shouldStop?: () => boolean;
   /** Measure the peak device memory (tf.memory().numBytes) of the first step: `peakBytes`. */
   profileMemory?: boolean;
@@ -72,6 +74,7 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
   if (resumeFrom && JSON.stringify(trainConfig(resumeFrom.config)) !== JSON.stringify(c)) {
     throw new Error(`--resume: the checkpoint at step ${resumeFrom.step} was made with a different configuration`);
   }
+  if (resumeFrom) await opts.onResume?.(resumeFrom.step);
   const result = await train({
     model,
     train: trainEx,

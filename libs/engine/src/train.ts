@@ -284,7 +284,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     // Two device reads per step (the loss, the gradient norm), none per micro-batch.
     const runStep = async () => {
       const values: tf.Scalar[] = [];
-      batches.forEach((batch, j) => {
+      for (const [j, batch] of batches.entries()) {
+        // Between micro-batches the event loop runs: on wasm and tfjs-node a micro-batch is one
+        // synchronous stretch, and a worker's job lock is renewed from a timer.
+        if (j > 0) await new Promise((r) => setImmediate(r));
         const seed = ((c.seed + 1) * 1000003 + step * 131 + j) >>> 0;
         const { value, grads: g } = tf.variableGrads(() => batchLoss(model, adapter, batch, norm, { dropoutSeed: c.lora.dropout > 0 ? seed : undefined, checkpoint: c.gradientCheckpointing, kd: { alpha: c.kdAlpha, temperature: c.kdTemperature } }), params);
         values.push(value);
@@ -298,7 +301,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           });
         }
         tokensSeen += batch.ids.length * batch.ids[0].length;
-      });
+      }
       const stacked = tf.stack(values);
       tf.dispose(values);
       for (const v of await stacked.data()) loss += v;

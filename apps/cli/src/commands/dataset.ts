@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ApiClient, ApiError } from '../client';
 import { print, table } from '../output';
+import { stallGuard, waitTimeoutMs } from '../wait';
 
 interface Version { id: string; version: number; status: string; records: number | null; size: number; sha256: string; error: string | null; stats: unknown; createdAt: string }
 interface Dataset { id: string; name: string; description: string; createdAt: string; latestVersion: Version | null; versions?: Version[] }
@@ -37,7 +38,9 @@ export function registerDatasetCommand(program: Command): void {
         if (err instanceof ApiError && err.problem.errors) throw new Error(`${file}: ${err.message}`);
         throw err;
       }
+      const stalled = stallGuard(waitTimeoutMs(program));
       while (opts.wait && version.status === 'processing') {
+        stalled(version.status, () => `dataset version ${version.id} is still being imported`);
         await new Promise((r) => setTimeout(r, 300));
         version = (await api.request<Version>('GET', `/api/v1/dataset-versions/${version.id}`)).data;
       }

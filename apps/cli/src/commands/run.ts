@@ -6,6 +6,7 @@ import { addHyperparameterOptions, hyperparametersFromOptions } from '../hyperpa
 import { print, table } from '../output';
 import { fmt, lossOf, pipelineSummary, reportTable, STEP_ORDER, stepProgress, type Run } from '../run-output';
 import { addPipelineOptions, int, pipelineStepOptions } from '../pipeline-options';
+import { stallGuard, waitTimeoutMs } from '../wait';
 
 interface DatasetVersion { id: string; version: number; status: string }
 interface Dataset { id: string; name: string; versions: DatasetVersion[] }
@@ -39,7 +40,7 @@ export function registerRunCommand(program: Command): void {
       hyperparameters: hyperparametersFromOptions(o),
     };
     const { data } = await api.request<Run>('POST', '/api/v1/runs', { json: body });
-    const final = o.watch ? await watch(api, data.id, json()) : data;
+    const final = o.watch ? await watch(api, data.id, json(), waitTimeoutMs(program)) : data;
     print(json(), final, () => `run ${final.id}: ${final.status}${final.error ? ` (${final.error})` : ''}`);
     if (o.watch && final.status !== 'succeeded') process.exitCode = 1;
   });
@@ -50,7 +51,7 @@ export function registerRunCommand(program: Command): void {
     .option('--watch', 'follow progress until the run ends')
     .action(async (id: string, o: { watch?: boolean }) => {
       const api = ApiClient.fromEnv();
-      const r = o.watch ? await watch(api, id, json()) : (await api.request<Run>('GET', `/api/v1/runs/${id}`)).data;
+      const r = o.watch ? await watch(api, id, json(), waitTimeoutMs(program)) : (await api.request<Run>('GET', `/api/v1/runs/${id}`)).data;
       print(json(), r, () => `run ${r.id} (${r.kind}): ${r.status}  step ${r.progress.step ?? '-'}/${r.progress.totalSteps ?? '-'}  loss ${fmt(lossOf(r))}${r.error ? `\n  error: ${r.error}` : ''}`);
     });
 
@@ -95,7 +96,7 @@ export function registerRunCommand(program: Command): void {
       hyperparameters: hyperparametersFromOptions(o),
     };
     const { data } = await api.request<Run>('POST', '/api/v1/runs', { json: body });
-    const final = o.watch ? await watchPipeline(api, data.id, json()) : data;
+    const final = o.watch ? await watchPipeline(api, data.id, json(), waitTimeoutMs(program)) : data;
     print(json(), final, () => pipelineSummary(final));
     if (o.watch && final.status !== 'succeeded') process.exitCode = 1;
   });
@@ -113,7 +114,7 @@ export function registerRunCommand(program: Command): void {
       const api = ApiClient.fromEnv();
       const body = { kind: 'evaluate', baseModel: o.model, datasetVersion: await resolveVersion(api, o.dataset as string), adapters: (o.adapter as string[]) ?? [], ...(o.teacher ? { teacher: o.teacher } : {}), maxTokens: int(o.maxTokens, 'max-tokens') };
       const { data } = await api.request<Run>('POST', '/api/v1/runs', { json: body });
-      const final = o.watch ? await watch(api, data.id, true) : data;
+      const final = o.watch ? await watch(api, data.id, true, waitTimeoutMs(program)) : data;
       print(json(), final, () => (final.progress.report ? reportTable(final.progress.report.subjects) : `run ${final.id}: ${final.status}${final.error ? ` (${final.error})` : ''}`));
       if (o.watch && final.status !== 'succeeded') process.exitCode = 1;
     });
@@ -123,7 +124,8 @@ export function registerRunCommand(program: Command): void {
  * Follows a pipeline's steps: on a terminal one bar per step, redrawn in place with its ETA; in a
  * log a line when a step changes status and at every tenth of its work.
  */
-async function watchPipeline(api: ApiClient, id: string, quiet: boolean): Promise<Run> {
+async function watchPipeline(api: ApiClient, id: string, quiet: boolean, timeoutMs: number): Promise<Run> {
+  const stalled = stallGuard(timeoutMs);
   const bars = quiet || !process.stderr.isTTY ? null : new MultiBar({ format: '{step} |{bar}| {value}/{total} {status} {detail} | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
   const drawn = new Map<string, SingleBar>();
   const logged = new Map<string, string>();
@@ -148,6 +150,7 @@ async function watchPipeline(api: ApiClient, id: string, quiet: boolean): Promis
         }
       }
       if (isFinishedRun(r.status)) return r;
+      stalled(JSON.stringify([r.status, steps.map((s) => [s.status, s.progress])]), () => `pipeline ${id} is still ${r.status}`);
       await new Promise((res) => setTimeout(res, 1000));
     }
   } finally {
@@ -156,7 +159,8 @@ async function watchPipeline(api: ApiClient, id: string, quiet: boolean): Promis
 }
 
 /** Polls the run, drawing a progress bar (step, loss, tokens/s, ETA) on a terminal. */
-async function watch(api: ApiClient, id: string, quiet: boolean): Promise<Run> {
+async function watch(api: ApiClient, id: string, quiet: boolean, timeoutMs: number): Promise<Run> {
+  const stalled = stallGuard(timeoutMs);
   const bar = quiet || !process.stderr.isTTY ? null : new SingleBar({ format: 'step {value}/{total} |{bar}| loss {loss} | {tps} tok/s | ETA {eta_formatted}', stream: process.stderr, hideCursor: true });
   let started = false;
   for (;;) {
@@ -172,6 +176,12 @@ async function watch(api: ApiClient, id: string, quiet: boolean): Promise<Run> {
     if (isFinishedRun(r.status)) {
       bar?.stop();
       return r;
+    }
+    try {
+      stalled(JSON.stringify([r.status, p]), () => `run ${id} is still ${r.status}${p.step ? ` at step ${p.step}` : ''}`);
+    } catch (err) {
+      bar?.stop();
+      throw err;
     }
     await new Promise((res) => setTimeout(res, 1000));
   }

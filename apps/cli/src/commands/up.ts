@@ -31,7 +31,8 @@ export function registerUpCommand(program: Command): void {
       process.on('SIGINT', () => void stop(0));
       process.on('SIGTERM', () => void stop(0));
 
-      const env: NodeJS.ProcessEnv = { ...process.env, RETORT_HOME: config.home };
+      // The children get DATABASE_URL, which would change their default prefix: they get this one.
+      const env: NodeJS.ProcessEnv = { ...process.env, RETORT_HOME: config.home, RETORT_QUEUE_PREFIX: config.queuePrefix };
       if (!config.databaseUrl) {
         const pg: EmbeddedPostgres = await startEmbeddedPostgres(config.home, config.embeddedPgPort);
         cleanups.push(() => pg.stop());
@@ -52,6 +53,7 @@ export function registerUpCommand(program: Command): void {
         cleanups.push(() => stopChild(child));
         log(`started redis-server for this session at ${config.redisUrl}`);
       }
+      log(`queues in Redis at ${config.redisUrl} under the prefix ${config.queuePrefix} (a \`retort worker\` elsewhere needs RETORT_QUEUE_PREFIX=${config.queuePrefix})`);
       log(config.s3 ? `artifacts in S3 at ${config.s3.endpoint}/${config.s3.bucket}` : `artifacts in ${config.artifactsDir}`);
 
       const bootstrap = resolveBootstrapToken(config);

@@ -94,6 +94,19 @@ export class RunRepository {
     await this.m.getRepository(RunEvent).insert({ runId, level, type, data: data as Record<string, any> });
   }
 
+  /**
+   * A resumed run replays the steps after its checkpoint: the metrics a dead worker wrote for
+   * them are superseded, so that each step appears once in the loss curve.
+   */
+  async dropMetricsAfter(runId: string, step: number): Promise<void> {
+    await this.m
+      .createQueryBuilder()
+      .delete()
+      .from(RunEvent)
+      .where(`run_id = :runId AND type = 'metrics' AND (data->>'step')::int > :step`, { runId, step })
+      .execute();
+  }
+
   events(runId: string, afterId = '0', limit = 1000): Promise<RunEvent[]> {
     return this.m.getRepository(RunEvent).find({ where: { runId, id: MoreThan(afterId) }, order: { id: 'ASC' }, take: limit });
   }
@@ -120,10 +133,11 @@ export class RunRepository {
 
   /** A run failed for good; in a pipeline, so does the pipeline, and the steps after it will not run. */
   async fail(id: string, error: string): Promise<void> {
+    const run = await this.find(id);
+    if (!run) return; // another installation's run, whose job reached this one's worker
     await this.m.query(`UPDATE run SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [id, error]);
     await this.event(id, 'error', 'message', { message: error });
-    const run = await this.find(id);
-    if (!run?.parentId) return;
+    if (!run.parentId) return;
     await this.m.query(`UPDATE run SET status = 'failed', error = $2, finished_at = now() WHERE parent_id = $1 AND status = 'queued'`, [run.parentId, `not run: the ${run.kind} step failed`]);
     await this.m.query(`UPDATE run SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [run.parentId, `the ${run.kind} step failed: ${error}`]);
   }
