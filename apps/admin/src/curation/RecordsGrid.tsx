@@ -18,6 +18,7 @@ import {
   useUpdate,
 } from 'react-admin';
 import type { DatasetRecord, RecordStatus } from '../datasets/types';
+import { AnswerText } from '../lib/AnswerText';
 import { MatchingActions, SelectedActions } from './BulkActions';
 import { recordPreview } from './preview';
 import { RecordEditor } from './RecordEditor';
@@ -81,14 +82,14 @@ const QuickStatus = () => {
 const Conversation = () => {
   const r = useRecordContext<DatasetRecord>();
   if (!r) return null;
-  const { prompt, answer } = recordPreview(r.messages, 140);
+  const { prompt, answer, rawAnswer } = recordPreview(r.messages, 140);
   return (
     <Box sx={{ maxWidth: 640 }} data-testid="record-preview">
       <Typography variant="body2" noWrap title={prompt}>
         <b>user</b> {prompt}
       </Typography>
       <Typography variant="body2" color="text.secondary" noWrap title={answer}>
-        <b>assistant</b> {answer}
+        <b>assistant</b> <AnswerText text={rawAnswer} shown={answer} />
       </Typography>
     </Box>
   );
