@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -16,7 +18,7 @@ const chat = (u: string, a: string) => ({ messages: [{ role: 'user', content: u 
  * The console at 1280 px in real Chromium against the real api and an in-process worker: the home
  * page, the curation and adapter pages without sideways scrolling, blank answers made visible, a
  * finished pipeline's configuration and its steps' events, and the runs list grouped by pipeline.
- * The pipeline's teacher does not listen, so its generation step fails and the pipeline finishes.
+ * The pipeline's teacher refuses every prompt, so its generation step fails and the pipeline finishes.
  */
 describe('admin console at 1280 px: home, curation, adapters, pipelines', () => {
   let stack: TestStack;
@@ -27,6 +29,7 @@ describe('admin console at 1280 px: home, curation, adapters, pipelines', () => 
   let promptsVersion: string;
   let adapterId: string;
   let pipelineId: string;
+  let teacher: http.Server;
   const api = () => request(stack.baseUrl);
   const admin = () => `Bearer ${stack.tokens.admin}`;
 
@@ -35,7 +38,14 @@ describe('admin console at 1280 px: home, curation, adapters, pipelines', () => 
     modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'retort-admin-overview-'));
     initModel({ family: 'qwen2', config: { hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, intermediate_size: 64 }, out: modelDir, seed: 5 });
     await api().post('/api/v1/models').set('Authorization', admin()).send({ name: 'tiny', path: modelDir }).expect(201);
-    await api().post('/api/v1/endpoints').set('Authorization', admin()).send({ name: 'deaf-teacher', purpose: 'teacher', baseUrl: 'http://127.0.0.1:9/v1', model: 't' }).expect(201);
+    // A teacher that refuses every prompt with a 400 (not retried): the pipeline fails in seconds.
+    teacher = http.createServer((_req, res) => {
+      res.writeHead(400, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'this teacher takes no prompts' } }));
+    });
+    await new Promise<void>((resolve) => teacher.listen(0, '127.0.0.1', resolve));
+    const teacherUrl = `http://127.0.0.1:${(teacher.address() as AddressInfo).port}/v1`;
+    await api().post('/api/v1/endpoints').set('Authorization', admin()).send({ name: 'deaf-teacher', purpose: 'teacher', baseUrl: teacherUrl, model: 't' }).expect(201);
     const long = 'and the parcel left the depot in Leeds this morning, it should arrive within two working days, '.repeat(3);
     const records = Array.from({ length: 7 }, (_, i) => ({ ...chat(`ping ${i}: where is my parcel ${long}`, `pong ${i}: ${long}`), tags: ['shipping', 'long-answers', `batch-${i}`] }));
     curatedVersion = await uploadVersion(stack, 'support', records, stack.tokens.admin);
@@ -67,6 +77,7 @@ describe('admin console at 1280 px: home, curation, adapters, pipelines', () => 
   afterAll(async () => {
     await browser?.close();
     await stack?.close();
+    await new Promise((resolve) => teacher?.close(resolve));
     if (modelDir) fs.rmSync(modelDir, { recursive: true, force: true });
   });
 
@@ -113,7 +124,7 @@ describe('admin console at 1280 px: home, curation, adapters, pipelines', () => 
   });
 
   it("shows a finished pipeline's configuration and its steps' events", async () => {
-    await waitFor(async () => ['failed', 'succeeded', 'cancelled'].includes((await api().get(`/api/v1/runs/${pipelineId}`).set('Authorization', admin())).body.status), 150000, 'the pipeline to finish');
+    await waitFor(async () => ['failed', 'succeeded', 'cancelled'].includes((await api().get(`/api/v1/runs/${pipelineId}`).set('Authorization', admin())).body.status), 30000, 'the pipeline to finish');
     await page.goto(`${stack.baseUrl}/runs/${pipelineId}/show`);
     await page.locator('[data-testid="run-details"][data-kind="pipeline"]').waitFor({ timeout: 15000 });
     await expectText(page.getByTestId('pipeline-teacher'), /deaf-teacher/);
@@ -127,7 +138,7 @@ describe('admin console at 1280 px: home, curation, adapters, pipelines', () => 
     await page.locator('[data-testid="event-row"][data-step="Teacher generation"]').first().waitFor({ timeout: 15000 });
     await expectNoSidewaysScroll(page);
     await screenshot(page, 'pipeline-1280');
-  }, 180000);
+  });
 
   it('lists runs grouped under their pipeline', async () => {
     await page.goto(stack.baseUrl + '/runs');
