@@ -3,6 +3,7 @@ import { BrowserRouter, Route } from 'react-router-dom';
 import adapters from './adapters';
 import { authProvider } from './authProvider';
 import { CurationPage } from './curation/CurationPage';
+import { Dashboard } from './dashboard/Dashboard';
 import { dataProvider } from './dataProvider';
 import datasets from './datasets';
 import endpoints from './endpoints';
@@ -21,7 +22,8 @@ import schedules from './schedules';
  * real paths (`/datasets/42/show`), not hash fragments. One <Resource> per folder under src/;
  * pages that belong to a resource are its child routes (the curation of a dataset version at
  * `/datasets/:id/versions/:versionId`, the pipeline form at `/runs/pipeline`); pages of no
- * resource (the playground) go in <CustomRoutes>.
+ * resource (the playground) go in <CustomRoutes>. `/` is the home page (recent runs, production
+ * adapters, next schedule fires).
  */
 export const App = () => (
   // useTransitions={false}: react-router 7 otherwise commits navigations in a transition, and
@@ -35,6 +37,7 @@ export const App = () => (
       queryClient={queryClient}
       loginPage={LoginPage}
       layout={Layout}
+      dashboard={Dashboard}
       requireAuth
       disableTelemetry
     >

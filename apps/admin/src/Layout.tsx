@@ -9,4 +9,15 @@ const AppMenu = () => (
   </Menu>
 );
 
-export const Layout = ({ children }: LayoutProps) => <RaLayout menu={AppMenu}>{children}</RaLayout>;
+/**
+ * react-admin's layout is as wide as its widest content (`min-width: fit-content`), so one wide
+ * table pushed the page, and its toolbar buttons, past the window. Held to the window instead: a
+ * wide table scrolls inside its own container.
+ */
+const FIT_WINDOW = { minWidth: 0, '& .RaLayout-content': { minWidth: 0 } };
+
+export const Layout = ({ children }: LayoutProps) => (
+  <RaLayout menu={AppMenu} sx={FIT_WINDOW}>
+    {children}
+  </RaLayout>
+);

@@ -30,6 +30,8 @@ describe('admin console in a browser', () => {
     await page.getByText(/API token is not valid/i).first().waitFor({ timeout: 10000 });
     await page.getByTestId('login-token').fill(stack.tokens.operator);
     await page.getByTestId('login-submit').click();
+    await page.getByTestId('home').waitFor({ timeout: 15000 });
+    await page.goto(stack.baseUrl + '/datasets');
     await page.getByTestId('datasets-empty').waitFor({ timeout: 15000 });
     await screenshot(page, 'datasets-empty');
   });
@@ -73,6 +75,8 @@ describe('admin console in a browser', () => {
     await viewer.goto(stack.baseUrl + '/');
     await viewer.getByTestId('login-token').fill(stack.tokens.viewer);
     await viewer.getByTestId('login-submit').click();
+    await viewer.getByTestId('home').waitFor({ timeout: 15000 });
+    await viewer.goto(stack.baseUrl + '/datasets');
     await viewer.getByTestId('datasets-grid').waitFor({ timeout: 15000 });
     expect(await viewer.getByTestId('create-dataset').count()).toBe(0);
     await viewer.getByTestId('dataset-name').first().click();

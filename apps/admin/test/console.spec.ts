@@ -188,7 +188,7 @@ describe('charts and formatting', () => {
     expect(elapsedMs(null, null)).toBeNull();
     expect(clip('a  b\nc', 10)).toBe('a b c');
     expect(clip('abcdefghij', 5)).toBe('abcd…');
-    expect(recordPreview([{ role: 'system', content: 's' }, { role: 'user', content: 'q' }, { role: 'assistant', content: 'a1' }, { role: 'user', content: 'q2' }, { role: 'assistant', content: 'a2' }])).toEqual({ prompt: 'q', answer: 'a2' });
+    expect(recordPreview([{ role: 'system', content: 's' }, { role: 'user', content: 'q' }, { role: 'assistant', content: 'a1' }, { role: 'user', content: 'q2' }, { role: 'assistant', content: 'a2' }])).toEqual({ prompt: 'q', answer: 'a2', rawAnswer: 'a2' });
     expect(modelShape({ num_hidden_layers: 1, hidden_size: 32, num_attention_heads: 2, num_key_value_heads: 1, vocab_size: 512 })).toBe('1 layer · hidden 32 · 2 heads (1 kv) · vocab 512');
   });
 });

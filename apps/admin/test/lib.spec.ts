@@ -1,3 +1,4 @@
+import { blankMarker } from '../src/lib/blank';
 import { requiredRole, roleCan } from '../src/lib/access';
 import { formatBytes, shortSha } from '../src/lib/format';
 import { fieldErrorMap, problemErrors, problemMessage } from '../src/lib/problem';
@@ -65,5 +66,16 @@ describe('polling', () => {
     expect(pollListWhileProcessing({ state: { data: { data: [ds(null), ds(v('processing'))] } } })).toBe(POLL_MS);
     expect(pollListWhileProcessing({ state: { data: undefined } })).toBe(false);
     expect(POLL_MS).toBe(2000);
+  });
+});
+
+describe('blank answers', () => {
+  it('marks empty and whitespace-only texts and leaves readable ones alone', () => {
+    expect(blankMarker('')).toBe('(empty answer)');
+    expect(blankMarker(undefined)).toBe('(empty answer)');
+    expect(blankMarker('\n'.repeat(64))).toBe('(blank: ⏎ ×64)');
+    expect(blankMarker(' \n \t')).toBe('(blank: ⏎ ×1, ␣ ×2, ⇥ ×1)');
+    expect(blankMarker('\u00a0')).toBe('(blank: other whitespace ×1)');
+    expect(blankMarker('\n ok \n')).toBeNull();
   });
 });

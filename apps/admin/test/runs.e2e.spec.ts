@@ -6,6 +6,7 @@ import request from 'supertest';
 import { initModel } from '@retort/engine';
 import { startTestStack, waitFor, type TestStack } from '../../api/test/harness';
 import { launchBrowser, screenshot } from './browser';
+import { expectCount, expectText } from './page-expectations';
 
 const line = (u: string, a: string, tags?: string[]) => JSON.stringify({ messages: [{ role: 'user', content: u }, { role: 'assistant', content: a }], ...(tags ? { tags } : {}) });
 
@@ -219,14 +220,4 @@ async function expectAttr(locator: Locator, name: string, value: string, timeout
   await waitFor(async () => (await locator.getAttribute(name)) === value, timeout, `${name}=${value}`).catch(async (e) => {
     throw new Error(`${e.message} (last: ${await locator.getAttribute(name)})`);
   });
-}
-
-async function expectCount(locator: Locator, n: number, timeout = 15000): Promise<void> {
-  await waitFor(async () => (await locator.count()) === n, timeout, `${n} elements`).catch(async (e) => {
-    throw new Error(`${e.message} (last: ${await locator.count()})`);
-  });
-}
-
-async function expectText(locator: Locator, pattern: RegExp, timeout = 15000): Promise<void> {
-  await waitFor(async () => pattern.test(await locator.innerText().catch(() => '')), timeout, `text ${pattern}`);
 }

@@ -18,6 +18,7 @@ import {
   useUpdate,
 } from 'react-admin';
 import type { DatasetRecord, RecordStatus } from '../datasets/types';
+import { AnswerText } from '../lib/AnswerText';
 import { MatchingActions, SelectedActions } from './BulkActions';
 import { recordPreview } from './preview';
 import { RecordEditor } from './RecordEditor';
@@ -81,18 +82,32 @@ const QuickStatus = () => {
 const Conversation = () => {
   const r = useRecordContext<DatasetRecord>();
   if (!r) return null;
-  const { prompt, answer } = recordPreview(r.messages, 140);
+  const { prompt, answer, rawAnswer } = recordPreview(r.messages, 140);
   return (
-    <Box sx={{ maxWidth: 640 }} data-testid="record-preview">
+    // As wide as the window leaves beside the other columns and the menu (~960 px together), so
+    // the grid fits a 1280 px window.
+    <Box sx={{ maxWidth: 'clamp(200px, calc(100vw - 960px), 640px)' }} data-testid="record-preview">
       <Typography variant="body2" noWrap title={prompt}>
         <b>user</b> {prompt}
       </Typography>
       <Typography variant="body2" color="text.secondary" noWrap title={answer}>
-        <b>assistant</b> {answer}
+        <b>assistant</b> <AnswerText text={rawAnswer} shown={answer} />
       </Typography>
     </Box>
   );
 };
+
+/** The status chip, and a mark when the record was edited during curation. */
+const StatusCell = ({ record }: { record: DatasetRecord }) => (
+  <Stack direction="row" spacing={0.5} sx={{ alignItems: 'center' }}>
+    <RecordStatusChip status={record.status} />
+    {record.edited && (
+      <Tooltip title="Edited during curation">
+        <EditNote fontSize="small" color="action" data-testid="record-edited" />
+      </Tooltip>
+    )}
+  </Stack>
+);
 
 const Tags = () => {
   const r = useRecordContext<DatasetRecord>();
@@ -144,7 +159,12 @@ export const RecordsGrid = ({ versionId, canCurate }: { versionId: string; canCu
           aria-label="Records"
         >
           <DataTable.Col source="idx" label="#" />
-          <DataTable.Col source="status" label="Status" render={(r) => <RecordStatusChip status={r.status} />} />
+          <DataTable.Col source="status" label="Status" render={(r) => <StatusCell record={r as DatasetRecord} />} />
+          {canCurate && (
+            <DataTable.Col label="" disableSort>
+              <QuickStatus />
+            </DataTable.Col>
+          )}
           <DataTable.Col label="Conversation" disableSort>
             <Conversation />
           </DataTable.Col>
@@ -153,23 +173,6 @@ export const RecordsGrid = ({ versionId, canCurate }: { versionId: string; canCu
           </DataTable.Col>
           <DataTable.NumberCol source="chars" label="Chars" />
           <DataTable.Col source="tokenCount" label="Tokens" align="right" render={(r) => (r.tokenCount === null ? '' : r.tokenCount.toLocaleString())} />
-          <DataTable.Col
-            source="edited"
-            label="Edited"
-            disableSort
-            render={(r) =>
-              r.edited ? (
-                <Tooltip title="Edited during curation">
-                  <EditNote fontSize="small" color="action" />
-                </Tooltip>
-              ) : null
-            }
-          />
-          {canCurate && (
-            <DataTable.Col label="" disableSort>
-              <QuickStatus />
-            </DataTable.Col>
-          )}
         </DataTable>
       </List>
       <RecordEditor id={editing} onClose={() => setEditing(null)} readOnly={!canCurate} />

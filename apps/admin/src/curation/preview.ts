@@ -7,8 +7,8 @@ export function clip(text: string, max: number): string {
 }
 
 /** A record in one line: its first user turn and its last assistant turn. */
-export function recordPreview(messages: ChatMessage[], max = 160): { prompt: string; answer: string } {
+export function recordPreview(messages: ChatMessage[], max = 160): { prompt: string; answer: string; rawAnswer: string } {
   const user = messages.find((m) => m.role === 'user');
   const assistant = [...messages].reverse().find((m) => m.role === 'assistant');
-  return { prompt: clip(user?.content ?? '', max), answer: clip(assistant?.content ?? '', max) };
+  return { prompt: clip(user?.content ?? '', max), answer: clip(assistant?.content ?? '', max), rawAnswer: assistant?.content ?? '' };
 }

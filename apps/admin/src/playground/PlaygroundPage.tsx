@@ -1,3 +1,4 @@
+import { AnswerText } from '../lib/AnswerText';
 import Send from '@mui/icons-material/Send';
 import DeleteSweep from '@mui/icons-material/DeleteSweep';
 import { Alert, Box, Button, Card, CardContent, CircularProgress, MenuItem, Stack, TextField, Typography } from '@mui/material';
@@ -63,7 +64,7 @@ const Column = ({ model, turns, testId }: { model: string; turns: Turn[]; testId
             {t.reply && (
               <Box sx={{ mt: 1 }} data-testid="playground-reply" data-model={model} data-finish={t.reply.finishReason ?? ''}>
                 <Typography variant="body2" sx={{ whiteSpace: 'pre-wrap', fontFamily: 'monospace' }} data-testid="playground-reply-content">
-                  {t.reply.content || '(empty answer)'}
+                  <AnswerText text={t.reply.content} />
                 </Typography>
                 <Typography variant="caption" color="text.secondary">
                   {t.reply.latencyMs} ms

@@ -1,3 +1,4 @@
+import { AnswerText } from '../lib/AnswerText';
 import { Alert, Box, Chip, Stack, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Tooltip, Typography } from '@mui/material';
 import type { EvaluationReport as Report, GateVerdict, SubjectReport } from './types';
 
@@ -98,7 +99,7 @@ export const EvaluationReport = ({ report }: { report: Report }) => {
                       const exact = answer.trim() === sample.reference.trim();
                       return (
                         <TableCell key={s.label} sx={{ whiteSpace: 'pre-wrap', fontFamily: 'monospace', fontSize: 12, bgcolor: exact ? 'success.light' : undefined }}>
-                          {answer || <Typography component="span" variant="caption" color="text.disabled">(empty)</Typography>}
+                          <AnswerText text={answer} />
                         </TableCell>
                       );
                     })}

@@ -1,14 +1,10 @@
 import { Chip, Link as MuiLink, Stack, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Typography } from '@mui/material';
 import { Link } from 'react-router-dom';
-import { useGetMany } from 'react-admin';
 import { GateVerdictView } from './EvaluationReport';
-import { RUN_POLL_MS } from './metrics';
 import { RunProgress } from './RunProgress';
 import { RunStatusChip } from './RunStatusChip';
-import { isFinished, type GateVerdict, type Run } from './types';
-
-const STEP_LABEL = { generate: 'Teacher generation', train: 'Training', evaluate: 'Evaluation' } as const;
-type StepName = keyof typeof STEP_LABEL;
+import type { GateVerdict, Run } from './types';
+import { STEP_LABEL, usePipelineSteps } from './usePipelineSteps';
 
 /** A pipeline's summary once it succeeded (the evaluate step's): scores by label and the gate. */
 export interface PipelineSummary {
@@ -20,12 +16,8 @@ export interface PipelineSummary {
 
 /** The pipeline's steps (`config.steps`: generate → train → evaluate), polled while any is active. */
 export const PipelineSteps = ({ run }: { run: Run }) => {
-  const steps = ((run.config as { steps?: Record<StepName, string> }).steps ?? {}) as Partial<Record<StepName, string>>;
-  const order = (['generate', 'train', 'evaluate'] as StepName[]).filter((k) => steps[k]);
-  const ids = order.map((k) => steps[k]!);
-  const { data } = useGetMany<Run>('runs', { ids }, { enabled: ids.length > 0, refetchInterval: (q) => ((q.state.data as Run[] | undefined) ?? []).every((r) => isFinished(r.status)) ? false : RUN_POLL_MS });
-  const byId = new Map((data ?? []).map((r) => [r.id, r]));
-  if (order.length === 0) return <Typography variant="body2" color="text.secondary">This pipeline lists no steps.</Typography>;
+  const steps = usePipelineSteps(run);
+  if (steps.length === 0) return <Typography variant="body2" color="text.secondary">This pipeline lists no steps.</Typography>;
   return (
     <TableContainer>
       <Table size="small" aria-label="Pipeline steps" data-testid="pipeline-steps">
@@ -40,8 +32,7 @@ export const PipelineSteps = ({ run }: { run: Run }) => {
           </TableRow>
         </TableHead>
         <TableBody>
-          {order.map((k, i) => {
-            const step = byId.get(steps[k]!);
+          {steps.map(({ name: k, id, run: step }, i) => {
             return (
               <TableRow key={k} data-testid="pipeline-step" data-kind={k} data-status={step?.status ?? ''}>
                 <TableCell>{i + 1}</TableCell>
@@ -49,8 +40,8 @@ export const PipelineSteps = ({ run }: { run: Run }) => {
                 <TableCell>{step ? <RunStatusChip status={step.status} error={step.error} /> : '…'}</TableCell>
                 <TableCell>{step && <RunProgress run={step} />}</TableCell>
                 <TableCell>
-                  <MuiLink component={Link} to={`/runs/${encodeURIComponent(steps[k]!)}/show`} sx={{ fontFamily: 'monospace' }} data-testid="pipeline-step-link">
-                    {steps[k]!.slice(0, 8)}
+                  <MuiLink component={Link} to={`/runs/${encodeURIComponent(id)}/show`} sx={{ fontFamily: 'monospace' }} data-testid="pipeline-step-link">
+                    {id.slice(0, 8)}
                   </MuiLink>
                 </TableCell>
                 <TableCell sx={{ maxWidth: 360 }}>

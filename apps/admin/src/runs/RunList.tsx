@@ -3,16 +3,19 @@ import Assessment from '@mui/icons-material/Assessment';
 import ModelTraining from '@mui/icons-material/ModelTraining';
 import { Link } from 'react-router-dom';
 import { Box, Typography } from '@mui/material';
-import { Button, CreateButton, DataTable, DateField, List, ReferenceField, SelectInput, TextField, TopToolbar, useCanAccess } from 'react-admin';
+import { Button, CreateButton, DataTable, DateField, List, ReferenceField, SelectInput, TextField, TopToolbar, useCanAccess, useRecordContext } from 'react-admin';
 import { RUN_STATUSES } from '@retort/contracts';
 import { elapsedMs, formatDuration } from '../lib/time';
 import { pollRunsWhileActive } from './metrics';
+import { PipelineSteps } from './PipelineSteps';
 import { RunProgress } from './RunProgress';
 import { RunStatusChip } from './RunStatusChip';
 import type { Run } from './types';
 
 const STATUS_CHOICES = RUN_STATUSES.map((s) => ({ id: s, name: s }));
 const KIND_CHOICES = ['train', 'generate', 'evaluate', 'pipeline'].map((k) => ({ id: k, name: k }));
+
+const TOP_LEVEL = { parentId: null };
 
 const filters = [
   <SelectInput key="status" source="status" label="Status" choices={STATUS_CHOICES} alwaysOn />,
@@ -63,9 +66,25 @@ const Empty = () => (
   </Box>
 );
 
+/** Under a pipeline's row: its steps (generate, train, evaluate), which the list leaves out. */
+const PipelineChildren = () => {
+  const run = useRecordContext<Run>();
+  if (!run) return null;
+  return (
+    <Box sx={{ pl: 4, py: 1 }} data-testid="pipeline-children" data-pipeline={run.id}>
+      <PipelineSteps run={run} />
+    </Box>
+  );
+};
+
+/**
+ * Top-level runs only (`parentId` null): a pipeline's steps are listed under its row, so the
+ * list does not scatter them around (a step is created before its pipeline finishes).
+ */
 export const RunList = () => (
   <List
     title="Runs"
+    filter={TOP_LEVEL}
     sort={{ field: 'createdAt', order: 'DESC' }}
     perPage={25}
     filters={filters}
@@ -73,7 +92,7 @@ export const RunList = () => (
     empty={<Empty />}
     queryOptions={{ refetchInterval: pollRunsWhileActive }}
   >
-    <DataTable<Run> rowClick="show" bulkActionButtons={false} data-testid="runs-grid" aria-label="Runs">
+    <DataTable<Run> rowClick="show" bulkActionButtons={false} expand={<PipelineChildren />} isRowExpandable={(r) => r.kind === 'pipeline'} data-testid="runs-grid" aria-label="Runs">
       <DataTable.Col source="status" label="Status" render={(r) => <RunStatusChip status={r.status} error={r.error} />} />
       <DataTable.Col source="kind" label="Kind" />
       <DataTable.Col source="config.adapterName" label="Adapter" disableSort render={(r) => <span data-testid="run-adapter">{String(r.config?.adapterName ?? '')}</span>} />

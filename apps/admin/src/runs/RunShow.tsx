@@ -7,8 +7,12 @@ import { VersionLink } from '../datasets/VersionLink';
 import { LineChart, type Series } from '../lib/charts';
 import { Fact, Panel } from '../lib/panels';
 import { elapsedMs, formatDuration } from '../lib/time';
-import { describeEvent, lossSeries, pollRunWhileActive, RUN_POLL_MS } from './metrics';
+import { lossSeries, pollRunWhileActive, RUN_POLL_MS } from './metrics';
 import { EvaluationReport } from './EvaluationReport';
+import { EventLog } from './EventLog';
+import { HyperparameterFacts } from './HyperparameterFacts';
+import { PipelineConfiguration } from './PipelineConfiguration';
+import { PipelineEvents } from './PipelineEvents';
 import { PipelineOutcome, PipelineSteps, type PipelineSummary } from './PipelineSteps';
 import { CancelRunButton, RetryRunButton } from './RunActions';
 import { RunProgress } from './RunProgress';
@@ -81,23 +85,7 @@ const Configuration = ({ run }: { run: Run }) => {
         </Fact>
       )}
       <Fact label="Adapter">{c.adapterName ?? '—'}</Fact>
-      {hp && (
-        <>
-          <Fact label="Method">{hp.method === 'qlora' ? 'QLoRA (NF4)' : 'LoRA'}</Fact>
-          <Fact label="Rank / alpha">
-            {hp.rank} / {hp.alpha}
-            {hp.rslora ? ' (rsLoRA)' : ''}
-          </Fact>
-          <Fact label="Steps × batch">
-            {hp.steps} × {hp.batchSize}
-            {hp.gradAccum > 1 ? ` × ${hp.gradAccum} accum` : ''}
-          </Fact>
-          <Fact label="Learning rate">
-            {hp.lr} ({hp.schedule}, {hp.warmupSteps} warmup)
-          </Fact>
-          <Fact label="Max sequence">{hp.maxSeqLen}</Fact>
-        </>
-      )}
+      {hp && <HyperparameterFacts hp={hp} />}
     </Stack>
   );
 };
@@ -165,45 +153,7 @@ const Checkpoints = ({ run }: { run: Run }) => {
   );
 };
 
-const LEVEL_COLOR = { debug: 'text.disabled', info: 'text.primary', warn: 'warning.main', error: 'error.main' } as const;
-
-/** Messages always; metrics lines too, newest first, the last 200. */
-const EventLog = ({ events }: { events: RunEvent[] }) => {
-  const shown = events.slice(-200).reverse();
-  if (shown.length === 0) {
-    return (
-      <Typography variant="body2" color="text.secondary" data-testid="events-empty">
-        No events yet.
-      </Typography>
-    );
-  }
-  return (
-    <TableContainer sx={{ maxHeight: 360 }}>
-      <Table size="small" stickyHeader data-testid="events-log" aria-label="Events">
-        <TableHead>
-          <TableRow>
-            <TableCell sx={{ width: 180 }}>Time</TableCell>
-            <TableCell sx={{ width: 70 }}>Level</TableCell>
-            <TableCell sx={{ width: 80 }}>Type</TableCell>
-            <TableCell>Event</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {shown.map((e) => (
-            <TableRow key={e.id} data-testid="event-row" data-type={e.type}>
-              <TableCell>{new Date(e.at).toLocaleTimeString()}</TableCell>
-              <TableCell sx={{ color: LEVEL_COLOR[e.level] }}>{e.level}</TableCell>
-              <TableCell>{e.type}</TableCell>
-              <TableCell sx={{ color: LEVEL_COLOR[e.level], fontFamily: e.type === 'metrics' ? 'monospace' : undefined, fontSize: 13 }}>{describeEvent(e)}</TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
-    </TableContainer>
-  );
-};
-
-/** The config of a generate, evaluate or pipeline run, as plain facts. */
+/** The config of a generate or evaluate run, as plain facts. */
 const OtherConfiguration = ({ run }: { run: Run }) => {
   const c = run.config as Record<string, any>;
   return (
@@ -231,7 +181,6 @@ const OtherConfiguration = ({ run }: { run: Run }) => {
       {typeof c.samples === 'number' && <Fact label="Samples per prompt">{c.samples}</Fact>}
       {typeof c.maxTokens === 'number' && <Fact label="Max tokens">{c.maxTokens}</Fact>}
       {Array.isArray(c.adapters) && c.adapters.length > 0 && <Fact label="Adapters">{c.adapters.length}</Fact>}
-      {run.kind === 'pipeline' && <Fact label="Auto-promote">{c.autoPromote ? 'yes, when the gate passes' : 'no'}</Fact>}
       {run.parentId && (
         <Fact label="Pipeline">
           <Link to={`/runs/${encodeURIComponent(run.parentId)}/show`} data-testid="run-parent">
@@ -256,7 +205,7 @@ const RunDetails = () => {
           {run.error}
         </Alert>
       )}
-      <Panel title="Configuration">{run.kind === 'train' ? <Configuration run={run} /> : <OtherConfiguration run={run} />}</Panel>
+      <Panel title="Configuration">{run.kind === 'train' ? <Configuration run={run} /> : run.kind === 'pipeline' ? <PipelineConfiguration run={run} /> : <OtherConfiguration run={run} />}</Panel>
       {run.kind === 'pipeline' && (
         <Panel title="Steps" testId="pipeline-panel">
           <PipelineSteps run={run} />
@@ -289,9 +238,7 @@ const RunDetails = () => {
           </Panel>
         </>
       )}
-      <Panel title="Events">
-        <EventLog events={events} />
-      </Panel>
+      <Panel title="Events">{run.kind === 'pipeline' ? <PipelineEvents run={run} events={events} /> : <EventLog events={events} />}</Panel>
     </Stack>
   );
 };

@@ -5,6 +5,7 @@ import { Fact, Facts, Muted, Panel } from '../lib/panels';
 import { RunStatusChip } from '../runs/RunStatusChip';
 import type { RunStatus } from '../runs/types';
 import { formatInZone, previewCron } from './cron';
+import { describeGate } from './gate';
 import { PauseResumeButton, TriggerButton } from './ScheduleActions';
 import { EnabledChip } from './ScheduleList';
 import type { Schedule } from './types';
@@ -21,20 +22,6 @@ const Actions = () => (
     <EditButton data-testid="edit-schedule" />
   </TopToolbar>
 );
-
-/** The gate rules in words. */
-export function describeGate(gate: Schedule['gate'] | undefined): string[] {
-  const g = gate ?? {};
-  const out: string[] = [];
-  if (typeof g.minLossImprovementPct === 'number') out.push(`eval loss at least ${g.minLossImprovementPct}% below production's`);
-  if (g.minScore) {
-    const parts = [g.minScore.atLeastProduction !== false ? "at least production's" : '', typeof g.minScore.min === 'number' ? `at least ${g.minScore.min}` : ''].filter(Boolean);
-    out.push(`${g.minScore.metric} score ${parts.join(' and ') || 'reported'}`);
-  }
-  if (typeof g.maxRegressionPct === 'number') out.push(`no score drops by more than ${g.maxRegressionPct}%`);
-  if (g.requireProduction) out.push('a production version must exist to compare with');
-  return out;
-}
 
 const Fires = ({ s }: { s: Schedule }) => {
   const fires = s.fires ?? [];
