@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { createMigratedTestDataSource, Run } from '@retort/db';
+import { createMigratedTestDataSource, Run, RunEvent } from '@retort/db';
 import { PermanentRunError } from '@retort/jobs';
 import { onRunJobFailed, runJob } from '../src/run-failure';
 
@@ -49,6 +49,16 @@ describe('a failed run job', () => {
     expect(await ds.getRepository(Run).findOneByOrFail({ id: runs.train.id })).toMatchObject({ status: 'failed', error: 'nothing to train on' });
     await expect(runJob(async () => { throw new PermanentRunError('no'); })).rejects.toBeInstanceOf(UnrecoverableError);
     await expect(runJob(async () => { throw new Error('flaky'); })).rejects.not.toBeInstanceOf(UnrecoverableError);
+  });
+
+  it("writes nothing more for a step already failed by the step before it (BullMQ's child-failed error)", async () => {
+    const runs = await pipeline();
+    await onRunJobFailed(ds, log, job(runs.train.id, 3), new Error('out of memory'));
+    await onRunJobFailed(ds, log, job(runs.evaluate.id, 1), new UnrecoverableError('child bull:x:train:run-train-1 failed'));
+    expect(await ds.getRepository(Run).findOneByOrFail({ id: runs.evaluate.id })).toMatchObject({ status: 'failed', error: 'not run: the train step failed' });
+    const events = await ds.getRepository(RunEvent).findBy({ runId: runs.evaluate.id });
+    expect(events.map((e) => e.data.message)).not.toContainEqual(expect.stringContaining('child'));
+    expect(await ds.getRepository(Run).findOneByOrFail({ id: runs.pipeline.id })).toMatchObject({ error: 'the train step failed: out of memory' });
   });
 
   it('does not override a run cancelled meanwhile', async () => {

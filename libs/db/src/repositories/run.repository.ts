@@ -135,6 +135,9 @@ export class RunRepository {
   async fail(id: string, error: string): Promise<void> {
     const run = await this.find(id);
     if (!run) return; // another installation's run, whose job reached this one's worker
+    // Already over (cancelled, or failed as "not run" because a step before it failed, which is when
+    // BullMQ fails its flow job with "child … failed"): its status and events say what happened.
+    if (run.status !== 'queued' && run.status !== 'running') return;
     await this.m.query(`UPDATE run SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [id, error]);
     await this.event(id, 'error', 'message', { message: error });
     if (!run.parentId) return;
