@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import request from 'supertest';
-import { redisOptionsFromUrl } from '@retort/contracts';
+import { Redis } from 'ioredis';
+import { redisOptionsFromUrl, workerKey } from '@retort/contracts';
 import { startTestStack, waitFor, type TestStack } from './harness';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -77,5 +78,25 @@ describe('runs api', () => {
     expect(res.body.type).toMatch(/insufficient-memory$/);
     expect(res.body.detail).toMatch(/^this run needs about [\d.]+ [GT]iB \(qlora, seq 2048, batch 4\); the largest worker pool, wasm-\d+GiB, holds [\d.]+ GiB$/);
     expect((await create({ baseModel: 'student' })).status).toBe(202);
+  });
+
+  it("refuses a run whose largest tensor is more than a webgpu pool's storage-binding limit, before it is queued", async () => {
+    const redis = new Redis(redisOptionsFromUrl(stack.config.redisUrl));
+    const declare = (name: string, maxBindingBytes: number) =>
+      redis.set(workerKey(stack.config.queuePrefix, name), JSON.stringify({ name, backend: 'webgpu', memoryBytes: 80 * 2 ** 30, maxBindingBytes, queues: ['train'], startedAt: new Date().toISOString() }), 'EX', 60);
+    try {
+      await declare('gpu-a', 2 * 2 ** 30);
+      const hp = { method: 'qlora', maxSeqLen: 256, batchSize: 1, gradientCheckpointing: true };
+      const refused = await create({ baseModel: 'huge', hyperparameters: hp });
+      expect(refused.status).toBe(422);
+      expect(refused.body.type).toMatch(/tensor-too-large$/);
+      expect(refused.body.detail).toMatch(/^this run cannot run on worker pool webgpu-80GiB: its largest tensor, the embedding \[128256, 8192\] \(3\.9 GiB float32\), is more than the webgpu adapter's maxStorageBufferBindingSize of 2\.0 GiB/);
+      await redis.del(workerKey(stack.config.queuePrefix, 'gpu-a'));
+      await declare('gpu-b', 8 * 2 ** 30);
+      expect((await create({ baseModel: 'huge', hyperparameters: hp })).status).toBe(202);
+    } finally {
+      await redis.del(workerKey(stack.config.queuePrefix, 'gpu-a'), workerKey(stack.config.queuePrefix, 'gpu-b'));
+      redis.disconnect();
+    }
   });
 });

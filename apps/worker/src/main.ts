@@ -35,11 +35,13 @@ export async function startWorker(config: RetortConfig, opts: WorkerOptions = {}
   const log = new Logger('worker');
   let backend = 'none';
   let deviceBytes: (() => number) | undefined;
+  let maxBindingBytes: number | undefined;
   if (queues.includes(QueueName.train) || queues.includes(QueueName.evaluate)) {
     // Loaded lazily: a worker without the train queue never loads tfjs.
     const { initBackend, deviceMemoryBytes } = await import('@retort/engine');
     const info = await initBackend(opts.backend);
     backend = info.name;
+    maxBindingBytes = info.adapter?.limits.maxStorageBufferBindingSize;
     deviceBytes = deviceMemoryBytes;
     if (info.adapter && !info.adapter.software && opts.memoryBytes === undefined) {
       throw new Error(`the webgpu backend cannot tell how much memory ${info.adapter.description} has: pass --memory-gb`);
@@ -52,7 +54,7 @@ export async function startWorker(config: RetortConfig, opts: WorkerOptions = {}
   });
   // SIGTERM (a Kubernetes scale-down) drains: no new jobs, a training job checkpoints and gives its run back.
   ctx.enableShutdownHooks();
-  const registration = await registerWorker(config, { backend, memoryBytes, queues });
+  const registration = await registerWorker(config, { backend, memoryBytes, queues, ...(maxBindingBytes ? { maxBindingBytes } : {}) });
   const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.host, config.metricsPort);
   const close = ctx.close.bind(ctx);
   ctx.close = async () => {

@@ -5,6 +5,8 @@ export const WorkerInfoSchema = z.object({
   name: z.string(),
   backend: z.string(),
   memoryBytes: z.number().int().positive(),
+  /** webgpu: the adapter's maxStorageBufferBindingSize (the largest tensor it can hold). */
+  maxBindingBytes: z.number().int().positive().optional(),
   queues: z.array(z.string()),
   startedAt: z.string(),
 });
@@ -15,13 +17,23 @@ export const workerKey = (queuePrefix: string, name: string) => `${queuePrefix}:
 export const workerKeyPattern = (queuePrefix: string) => `${queuePrefix}:workers:*`;
 export const WORKER_TTL_SECONDS = 30;
 
+export interface WorkerPoolInfo {
+  name: string;
+  memoryBytes: number;
+  backend: string;
+  workers: number;
+  /** The smallest storage-binding limit of the pool's webgpu workers, if any. */
+  maxBindingBytes?: number;
+}
+
 /** Workers grouped into pools of the same backend and memory (what the planner's fitPools takes). */
-export function workerPools(workers: WorkerInfo[], queue: string): { name: string; memoryBytes: number; backend: string; workers: number }[] {
-  const pools = new Map<string, { name: string; memoryBytes: number; backend: string; workers: number }>();
+export function workerPools(workers: WorkerInfo[], queue: string): WorkerPoolInfo[] {
+  const pools = new Map<string, WorkerPoolInfo>();
   for (const w of workers.filter((x) => x.queues.includes(queue))) {
     const name = `${w.backend}-${Math.round(w.memoryBytes / 2 ** 30)}GiB`;
     const pool = pools.get(name) ?? { name, memoryBytes: w.memoryBytes, backend: w.backend, workers: 0 };
     pool.workers += 1;
+    if (w.maxBindingBytes !== undefined) pool.maxBindingBytes = Math.min(pool.maxBindingBytes ?? Infinity, w.maxBindingBytes);
     pools.set(name, pool);
   }
   return [...pools.values()];

@@ -1,7 +1,7 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import type { FlowJob, FlowProducer, Queue } from 'bullmq';
-import { CreateGenerateRunSchema, fitPools, isFinishedRun, isUuid, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig } from '@retort/contracts';
+import { bindingRefusal, CreateGenerateRunSchema, fitPools, isFinishedRun, isUuid, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig } from '@retort/contracts';
 import { Repositories, type AdapterVersion, type Checkpoint, type DatasetVersion, type Endpoint, type Run, type RunEvent } from '@retort/db';
 import { createTeacherClient } from '@retort/teacher';
 import { AuditService } from '../audit/audit.service';
@@ -134,13 +134,20 @@ export class RunsService {
     const pools = workerPools(await this.workers.list(), QueueName.train);
     if (!pools.length) return;
     let plan;
+    const input = trainingPlanInput(modelConfig as ModelConfigLike, hp, pools[0].backend as PlanBackend, { kd });
     try {
-      plan = planMemory(trainingPlanInput(modelConfig as ModelConfigLike, hp, pools[0].backend as PlanBackend, { kd }));
+      plan = planMemory(input);
     } catch (err) {
       throw new ProblemException(400, 'validation', `cannot plan the memory of this model: ${(err as Error).message}`, { errors: [{ path: 'baseModel', message: (err as Error).message }] });
     }
     const fit = fitPools(plan, pools);
-    if (fit.fits.length) return;
+    // A webgpu pool also needs the job's largest tensor to fit one storage binding.
+    const refusals = new Map(pools.map((p) => [p.name, p.maxBindingBytes === undefined ? undefined : bindingRefusal(input, p.maxBindingBytes)]));
+    if (fit.fits.some((p) => !refusals.get(p.name))) return;
+    const bound = fit.fits.find((p) => refusals.get(p.name));
+    if (bound) {
+      throw new ProblemException(422, 'tensor-too-large', `this run cannot run on worker pool ${bound.name}: ${refusals.get(bound.name)}`, { errors: [{ path: 'hyperparameters', message: refusals.get(bound.name)! }] });
+    }
     const largest = fit.largest!;
     throw new ProblemException(422, 'insufficient-memory', `this run needs about ${formatBytes(fit.needBytes)} (${hp.method}, seq ${hp.maxSeqLen}, batch ${hp.batchSize}); the largest worker pool, ${largest.name}, holds ${formatBytes(largest.usableBytes)}`, {
       errors: [{ path: 'hyperparameters', message: `needs ${formatBytes(fit.needBytes)}, largest pool ${largest.name} has ${formatBytes(largest.usableBytes)}` }],
