@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { ALL_LINEAR, HYPERPARAMETER_DEFAULTS, HyperparametersSchema, type Hyperparameters } from '@retort/contracts';
+import { int, num } from './pipeline-options';
 
 type Key = keyof Hyperparameters;
 type Kind = 'int' | 'number' | 'flag' | 'choice' | 'list';
@@ -68,11 +69,9 @@ function value(f: Flag, raw: unknown): unknown {
     case 'flag':
       return f.key === 'method' ? 'qlora' : true;
     case 'int':
-    case 'number': {
-      const n = Number(raw);
-      if (!Number.isFinite(n) || (f.kind === 'int' && !Number.isInteger(n))) throw new Error(`${name}: expected ${f.kind === 'int' ? 'an integer' : 'a number'}, got "${raw}"`);
-      return n;
-    }
+      return int(raw, name.slice(2));
+    case 'number':
+      return num(raw, name.slice(2));
     case 'list': {
       const names = String(raw).split(',').map((s) => s.trim()).filter(Boolean);
       return names.includes(ALL_LINEAR) ? ALL_LINEAR : names;

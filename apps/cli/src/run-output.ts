@@ -25,8 +25,6 @@ export function lossOf(r: Run): unknown {
   return r.progress.loss ?? r.progress.finalLoss;
 }
 
-export const STEP_ORDER = ['generate', 'train', 'evaluate'];
-
 /** A pipeline step's progress as done / total, with what to show beside the bar. */
 export function stepProgress(s: Run): { done: number; total: number; detail: string } {
   const p = s.progress;

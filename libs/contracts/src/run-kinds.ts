@@ -141,7 +141,7 @@ export const RUN_KIND = {
 } as const satisfies Record<string, RunKindDescriptor>;
 
 export type RunKind = keyof typeof RUN_KIND;
-/** The run kinds that are one job each (a pipeline is a flow of them). */
+/** The run kinds that are one job each (a pipeline is a flow of them), in the order a pipeline runs them. */
 export type JobRunKind = 'generate' | 'train' | 'evaluate';
 export const JOB_RUN_KINDS: readonly JobRunKind[] = ['generate', 'train', 'evaluate'];
 

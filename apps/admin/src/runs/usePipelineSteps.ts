@@ -1,10 +1,10 @@
+import { JOB_RUN_KINDS } from '@retort/contracts';
 import { useGetMany } from 'react-admin';
 import { RUN_POLL_MS } from './metrics';
 import { isFinished, type Run } from './types';
 
 export const STEP_LABEL = { generate: 'Teacher generation', train: 'Training', evaluate: 'Evaluation' } as const;
 export type StepName = keyof typeof STEP_LABEL;
-const STEP_ORDER: StepName[] = ['generate', 'train', 'evaluate'];
 
 export interface PipelineStep {
   name: StepName;
@@ -16,7 +16,7 @@ export interface PipelineStep {
 /** A pipeline's steps (`config.steps`: generate → train → evaluate) with their runs, polled while any is active. */
 export function usePipelineSteps(pipeline: Run): PipelineStep[] {
   const ids = ((pipeline.config as { steps?: Partial<Record<StepName, string>> }).steps ?? {}) as Partial<Record<StepName, string>>;
-  const steps = STEP_ORDER.filter((name) => ids[name]).map((name) => ({ name, id: ids[name]! }));
+  const steps = JOB_RUN_KINDS.filter((name) => ids[name]).map((name) => ({ name, id: ids[name]! }));
   const { data } = useGetMany<Run>(
     'runs',
     { ids: steps.map((s) => s.id) },

@@ -1,7 +1,7 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import type { FlowJob, FlowProducer, Queue } from 'bullmq';
-import { bindingRefusal, CreateGenerateRunSchema, fitPools, isFinishedRun, isUuid, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig } from '@retort/contracts';
+import { bindingRefusal, CreateGenerateRunSchema, JOB_RUN_KINDS, fitPools, isFinishedRun, isUuid, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig } from '@retort/contracts';
 import { Repositories, type AdapterVersion, type Checkpoint, type DatasetVersion, type Endpoint, type Run, type RunEvent } from '@retort/db';
 import { createTeacherClient } from '@retort/teacher';
 import { AuditService } from '../audit/audit.service';
@@ -280,8 +280,8 @@ export class RunsService {
       // down (its worker has not noticed the cancel yet) holds a lock and keeps its job id busy:
       // BullMQ then removes nothing and the retry waits, so no old job can shadow a new one.
       const steps = await this.db.runs.steps(id);
-      const order = ['evaluate', 'train', 'generate'];
-      for (const step of steps.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))) {
+      const rootFirst = (run: Run) => -JOB_RUN_KINDS.indexOf(run.kind as JobRunKind);
+      for (const step of steps.sort((a, b) => rootFirst(a) - rootFirst(b))) {
         const { job } = await this.jobOf(step);
         if (job && !(await job.remove().then(() => true, () => false))) throw new ProblemException(409, 'run-stopping', `pipeline ${id} is still stopping; retry in a moment`);
       }

@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
-import { isFinishedRun } from '@retort/contracts';
+import { isFinishedRun, JOB_RUN_KINDS, type JobRunKind } from '@retort/contracts';
 import { ApiClient } from '../client';
 import { addHyperparameterOptions, hyperparametersFromOptions } from '../hyperparameter-options';
 import { print, table } from '../output';
-import { fmt, lossOf, pipelineSummary, reportTable, STEP_ORDER, stepProgress, type Run } from '../run-output';
+import { fmt, lossOf, pipelineSummary, reportTable, stepProgress, type Run } from '../run-output';
 import { addPipelineOptions, int, pipelineStepOptions } from '../pipeline-options';
 import { stallGuard, waitTimeoutMs } from '../wait';
 
@@ -133,7 +133,8 @@ async function watchPipeline(api: ApiClient, id: string, quiet: boolean, timeout
     for (;;) {
       const { data: r } = await api.request<Run>('GET', `/api/v1/runs/${id}`);
       const { data: all } = await api.request<(Run & { parentId: string | null })[]>('GET', '/api/v1/runs?range=[0,199]');
-      const steps = all.filter((s) => s.parentId === id).sort((a, b) => STEP_ORDER.indexOf(a.kind) - STEP_ORDER.indexOf(b.kind));
+      const order = (kind: string) => JOB_RUN_KINDS.indexOf(kind as JobRunKind);
+      const steps = all.filter((s) => s.parentId === id).sort((a, b) => order(a.kind) - order(b.kind));
       for (const s of steps) {
         const { done, total, detail } = stepProgress(s);
         if (bars) {
