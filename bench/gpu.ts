@@ -3,7 +3,8 @@
  * tokens/s, KV-cache generation tokens/s and peak device memory on the bench config and on random
  * models shaped like Qwen2-0.5B, DeepSeek-R1-Distill-Qwen-1.5B and -7B (QLoRA); a shape the adapter
  * cannot hold is skipped with one line. `npm run bench -- gpu --profile`: the kernels of one training
- * step, grouped by name. Shapes: BENCH_GPU_SIZES (default bench,0.5b,1.5b,7b); models are written
+ * step, grouped by name. Shapes: BENCH_GPU_SIZES (default bench,0.5b,1.5b,7b), BENCH_GPU_BATCH and
+ * BENCH_GPU_SEQ (default 8 x 256 on the bench config, 1 x 512 on the others); models are written
  * under BENCH_GPU_DIR (default the temp dir) and removed afterwards.
  */
 import * as fs from 'node:fs';
@@ -11,13 +12,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   activeBackend, deviceMemoryBytes, disposeLora, disposeModel, formatBytes, initBackend, initModel, loadModel,
-  planMemory, profileKernels, Rng, switchBackend, train, trainConfig, type BackendInfo, type Model, type TrainOptions,
+  planMemory, profileKernels, Rng, switchBackend, train, type BackendInfo, type Model, type TrainOptions,
 } from '@retort/engine';
 import { RANK } from './engine';
-import { planInput, selectedShapes, shapeRefusal, type GpuShape } from './gpu-shapes';
+import { planInput, selectedShapes, shapeModelConfig, shapeRefusal, shapeTrainConfig, type GpuShape } from './gpu-shapes';
 import { randomExamples, timedGeneration, timedTraining } from './train-timing';
 
-const TRAIN_STEPS = Number(process.env.BENCH_TRAIN_STEPS ?? 4); // timed, after one warm-up step
+export const DEFAULT_TRAIN_STEPS = 4; // timed, after one warm-up step
+const TRAIN_STEPS = Number(process.env.BENCH_TRAIN_STEPS ?? DEFAULT_TRAIN_STEPS);
 const GEN_TOKENS = Number(process.env.BENCH_GEN_TOKENS ?? 64);
 const PROMPT = 16;
 const TOP_KERNELS = 15;
@@ -30,10 +32,9 @@ async function webgpu(): Promise<BackendInfo | string> {
   }
 }
 
-/** Writes the shape's random model (bf16 for the real shapes, as published) and loads it. */
+/** Writes the shape's random model and loads it. */
 function loadShape(shape: GpuShape, dir: string): Model {
-  const config = shape.key === 'bench' ? shape.config : { ...shape.config, torch_dtype: 'bfloat16', rope_theta: 10000, max_position_embeddings: 4096 };
-  initModel({ family: shape.family, config, out: dir, seed: 0 });
+  initModel({ family: shape.family, config: shapeModelConfig(shape), out: dir, seed: 0 });
   return loadModel(dir, { quant: shape.quant });
 }
 
@@ -42,7 +43,7 @@ function trainOptions(shape: GpuShape, model: Model, steps: number, rng: Rng): T
     model,
     train: randomExamples(rng, shape.batch * steps, shape.seq, model.config.vocabSize),
     padId: 0,
-    config: trainConfig({ quant: shape.quant, steps, batchSize: shape.batch, lr: 1e-4, warmupSteps: 0, maxSeqLen: shape.seq, gradientCheckpointing: shape.gradientCheckpointing, lora: { r: RANK, alpha: 16 } }),
+    config: shapeTrainConfig(shape, steps),
   };
 }
 

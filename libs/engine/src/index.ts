@@ -49,7 +49,7 @@ export {
   unpackBytes,
 } from './nf4';
 export type { Nf4Host, Nf4Weight } from './nf4';
-export { initModel } from './init';
+export { initConfig, initModel } from './init';
 export type { InitOptions } from './init';
 export { createLora, loraScale, loraVariables, disposeLora, DEFAULT_LORA } from './lora';
 export { saveAdapter, loadAdapter, mergeAdapter, saveMergedModel, adapterTensors, adapterConfigJson } from './peft';

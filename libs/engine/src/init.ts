@@ -28,10 +28,12 @@ export interface InitOptions {
 
 const INIT_CHUNK = 1 << 20;
 
-/** Writes config.json, model.safetensors, tokenizer.json, tokenizer_config.json and generation_config.json. */
-export function initModel(opts: InitOptions): { config: Record<string, unknown>; files: string[] } {
-  const tok = byteLevelTokenizer();
-  const special = tok.special;
+/**
+ * The config.json `initModel` writes for `family` and the given fields (defaults for the rest),
+ * validated; also what a reference run elsewhere builds the same model from.
+ */
+export function initConfig(opts: Pick<InitOptions, 'family' | 'config' | 'std'>): Record<string, unknown> {
+  const special = byteLevelTokenizer().special;
   const given = opts.config;
   const hidden = (given.hidden_size as number) ?? 64;
   const heads = (given.num_attention_heads as number) ?? 4;
@@ -60,6 +62,15 @@ export function initModel(opts: InitOptions): { config: Record<string, unknown>;
   if (config.vocabSize < 256 + Object.keys(special).length) {
     throw new Error(`model init config: vocab_size ${config.vocabSize} is too small for the byte-level tokenizer (needs >= ${256 + Object.keys(special).length})`);
   }
+  return raw;
+}
+
+/** Writes config.json, model.safetensors, tokenizer.json, tokenizer_config.json and generation_config.json. */
+export function initModel(opts: InitOptions): { config: Record<string, unknown>; files: string[] } {
+  const tok = byteLevelTokenizer();
+  const special = tok.special;
+  const raw = initConfig(opts);
+  const config = parseConfig(raw, 'model init config');
   const rng = new Rng(opts.seed ?? 0);
   const std = raw.initializer_range as number;
   // Values are drawn as the writer asks for them, tensor after tensor in this order, one chunk at a

@@ -36,8 +36,12 @@ interface Dawn {
 }
 type WebGpuBackendClass = new (device: unknown, adapterInfo: unknown) => tf.KernelBackend;
 
-/** Dawn's entry points (the package is ESM; its native addon is loaded directly, which works under jest too). */
+/**
+ * Dawn's entry points (the package is ESM; its native addon is loaded directly, which works under
+ * jest too). RETORT_DAWN_NODE names another copy of the addon (the GPU bench bundle carries one).
+ */
 function dawn(): Dawn {
+  if (process.env.RETORT_DAWN_NODE) return require(process.env.RETORT_DAWN_NODE);
   const pkg = require.resolve('webgpu/package.json');
   const arch = process.platform === 'darwin' ? 'universal' : process.arch;
   return require(require('node:path').join(pkg, '..', 'dist', `${process.platform}-${arch}`, 'dawn.node'));
