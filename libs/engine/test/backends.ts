@@ -3,14 +3,14 @@ import * as path from 'node:path';
 import { BackendName, switchBackend } from '../src';
 
 /** Set in CI (.ci/run), where Mesa's lavapipe is installed: no adapter is then a failure, not a skip. */
-const REQUIRED = process.env.RETORT_REQUIRE_WEBGPU === '1';
+export const REQUIRED = process.env.RETORT_REQUIRE_WEBGPU === '1';
 
 /**
  * Why the webgpu backend cannot run here, or undefined when Dawn has an adapter. Jest collects
  * tests synchronously and an adapter request is asynchronous, so a child process asks, once per
  * jest worker (the answer is kept in its environment).
  */
-function webgpuMissing(): string | undefined {
+export function webgpuMissing(): string | undefined {
   if (process.env.RETORT_TEST_WEBGPU === undefined) {
     const probe = path.join(__dirname, 'webgpu-probe.ts');
     try {
