@@ -61,6 +61,16 @@ describe('requests refused at creation', () => {
     expect((await create({ kind: 'generate', teacher: 'teacher', datasetVersion: prompts, outputDataset: 'out', maxTokens: 64 })).status).toBe(202);
   });
 
+  it("chooses maxTokens from the teacher's context when the run does not set it", async () => {
+    const gen = await create({ kind: 'generate', teacher: 'teacher', datasetVersion: prompts, outputDataset: 'out' });
+    expect(gen.status).toBe(202);
+    expect(gen.body.config.maxTokens).toBe(256);
+    const pipeline = await create({ kind: 'pipeline', teacher: 'teacher', prompts, student: 'student', adapter: 'p', evalDatasetVersion: answered, hyperparameters: { steps: 1, batchSize: 1, maxSeqLen: 32 } });
+    expect(pipeline.status).toBe(202);
+    const steps = (await api().get('/api/v1/runs').query({ filter: JSON.stringify({ parentId: pipeline.body.id }) }).set('Authorization', op())).body;
+    expect(steps.find((r: { kind: string }) => r.kind === 'generate').config.maxTokens).toBe(256);
+  });
+
   it('refuses a cron without five or six fields and a schedule naming what does not exist', async () => {
     const template = { dataset: 'prompts', evalDataset: 'answered', teacher: 'teacher', student: 'student', adapter: 'monthly' };
     const threeFields = await api().post('/api/v1/schedules').set('Authorization', op()).send({ name: 's', cron: '0 3 1', template });

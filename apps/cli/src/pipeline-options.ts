@@ -4,14 +4,14 @@ import type { CreatePipelineRunDto } from '@retort/contracts';
 /**
  * The teacher-generation and evaluation flags of a distillation, shared by `retort run distill` and
  * `retort schedule add` so that a schedule can run exactly what a one-off distillation runs.
- * Defaults suit small teachers (the demo's has a 512-token context); the hyperparameters are in
- * hyperparameter-options.ts.
+ * Without --max-tokens the api chooses the teacher's budget from its context (teacherMaxTokensDefault);
+ * the hyperparameters are in hyperparameter-options.ts.
  */
 export function addPipelineOptions(cmd: Command): Command {
   return cmd
     .option('--samples <n>', 'teacher samples per prompt', '1')
     .option('--temperature <x>', 'teacher temperature', '0')
-    .option('--max-tokens <n>', 'teacher answer budget', '64')
+    .option('--max-tokens <n>', "teacher answer budget (default: 1024, or half the teacher's context when that is shorter)")
     .option('--logprobs <k>', "keep the teacher's top-k logprobs (k <= 20) for token-level KD, used when its tokenizer is the student's")
     .option('--eval-max-tokens <n>', 'answer budget when evaluating', '64');
 }
@@ -19,7 +19,7 @@ export function addPipelineOptions(cmd: Command): Command {
 /** The generate and evaluate parts of a pipeline request from those flags. */
 export function pipelineStepOptions(o: Record<string, unknown>): Pick<CreatePipelineRunDto, 'generate' | 'evaluate'> {
   return {
-    generate: { samples: int(o.samples, 'samples'), temperature: num(o.temperature, 'temperature'), maxTokens: int(o.maxTokens, 'max-tokens'), ...(o.logprobs !== undefined ? { logprobs: int(o.logprobs, 'logprobs') } : {}) },
+    generate: { samples: int(o.samples, 'samples'), temperature: num(o.temperature, 'temperature'), ...(o.maxTokens !== undefined ? { maxTokens: int(o.maxTokens, 'max-tokens') } : {}), ...(o.logprobs !== undefined ? { logprobs: int(o.logprobs, 'logprobs') } : {}) },
     evaluate: { maxTokens: int(o.evalMaxTokens, 'eval-max-tokens') },
   };
 }

@@ -50,7 +50,8 @@ export const CreateGenerateRunSchema = z
     samples: z.number().int().min(1).max(16).default(1),
     temperature: z.number().min(0).max(2).default(0.7),
     topP: z.number().gt(0).max(1).default(1),
-    maxTokens: z.number().int().min(1).max(131072).default(1024),
+    /** Omitted: teacherMaxTokensDefault of the teacher's context. */
+    maxTokens: z.number().int().min(1).max(131072).optional(),
     /** keep: the target holds the <think> block and the answer; strip: the answer only. */
     reasoning: z.enum(['keep', 'strip']).default('strip'),
     /** Top-k logprobs per token kept as artifacts (for token-level KD). */
@@ -60,6 +61,16 @@ export const CreateGenerateRunSchema = z
   })
   .strict();
 export type CreateGenerateRunDto = z.infer<typeof CreateGenerateRunSchema>;
+
+export const DEFAULT_TEACHER_MAX_TOKENS = 1024;
+
+/**
+ * The teacher's answer budget when a run does not set one: 1024 tokens, or half the teacher's
+ * context (as its endpoint reports it) when that is shorter, leaving the other half for the prompt.
+ */
+export function teacherMaxTokensDefault(context: number | undefined): number {
+  return context === undefined ? DEFAULT_TEACHER_MAX_TOKENS : Math.max(1, Math.min(DEFAULT_TEACHER_MAX_TOKENS, Math.floor(context / 2)));
+}
 
 export const CreateEvaluateRunSchema = z
   .object({

@@ -1,13 +1,13 @@
 import { Stack } from '@mui/material';
 import { BooleanInput, Create, maxValue, minValue, number, NumberInput, ReferenceInput, required, SelectInput, SimpleForm, TextInput, useNotify, useRedirect } from 'react-admin';
-import { prune } from '../schedules/body';
+import { prune, TEACHER_MAX_TOKENS_HELP } from '../schedules/body';
 import { GateInputs } from '../schedules/ScheduleForm';
 import { formHyperparameters, PIPELINE_FORM_HYPERPARAMETERS } from './hyperparameter-defaults';
 import { MemoryEstimate } from './MemoryEstimate';
 import { int, Section, validateAdapter, VersionInput } from './RunCreate';
 
 export const PIPELINE_DEFAULTS = {
-  generate: { samples: 1, temperature: 0.7, maxTokens: 512 },
+  generate: { samples: 1, temperature: 0.7 },
   hyperparameters: formHyperparameters(PIPELINE_FORM_HYPERPARAMETERS),
   evaluate: { maxTokens: 64 },
   evaluateTeacher: true,
@@ -61,7 +61,7 @@ export const PipelineCreate = () => {
           <Stack direction={{ xs: 'column', md: 'row' }} spacing={2}>
             <NumberInput source="generate.samples" label="Samples per prompt" validate={[number(), minValue(1), maxValue(16)]} />
             <NumberInput source="generate.temperature" label="Temperature" validate={[number(), minValue(0), maxValue(2)]} step={0.1} />
-            <NumberInput source="generate.maxTokens" label="Max tokens" validate={[number(), minValue(1)]} />
+            <NumberInput source="generate.maxTokens" label="Max tokens" validate={[number(), minValue(1)]} helperText={TEACHER_MAX_TOKENS_HELP} />
             <SelectInput
               source="generate.reasoning"
               label="Reasoning"

@@ -1,6 +1,7 @@
 import { Box, Stack, Typography } from '@mui/material';
 import { useWatch } from 'react-hook-form';
 import { BooleanInput, maxLength, maxValue, minValue, number, NumberInput, regex, required, SelectInput, SimpleForm, TextInput } from 'react-admin';
+import { TEACHER_MAX_TOKENS_HELP } from './body';
 import { CronInput } from './CronInput';
 import { NameSelect } from './NameSelect';
 
@@ -80,7 +81,7 @@ export const ScheduleForm = ({ edit = false, defaultValues }: { edit?: boolean; 
       <Stack direction={{ xs: 'column', md: 'row' }} spacing={2}>
         <NumberInput source="template.generate.samples" label="Samples per prompt" validate={[number(), minValue(1), maxValue(16)]} />
         <NumberInput source="template.generate.temperature" label="Teacher temperature" validate={[number(), minValue(0), maxValue(2)]} step={0.1} />
-        <NumberInput source="template.generate.maxTokens" label="Teacher max tokens" validate={[number(), minValue(1)]} />
+        <NumberInput source="template.generate.maxTokens" label="Teacher max tokens" validate={[number(), minValue(1)]} helperText={TEACHER_MAX_TOKENS_HELP} />
         <NumberInput source="template.evaluate.maxTokens" label="Eval max tokens" validate={[number(), minValue(1), maxValue(4096)]} />
         <NumberInput source="template.evaluate.limit" label="Eval prompt limit" validate={[number(), minValue(1)]} helperText="Optional" />
       </Stack>

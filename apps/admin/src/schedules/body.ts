@@ -32,13 +32,16 @@ export function scheduleBody(values: Record<string, any>): Record<string, unknow
   return prune(out) as Record<string, unknown>;
 }
 
+/** Under an empty teacher max tokens: the api then chooses it (teacherMaxTokensDefault). */
+export const TEACHER_MAX_TOKENS_HELP = "Empty: 1024, or half the teacher's context";
+
 export const SCHEDULE_DEFAULTS = {
   cron: '0 3 1 * *',
   timezone: 'UTC',
   autoPromote: false,
   enabled: true,
   template: {
-    generate: { samples: 1, temperature: 0.7, maxTokens: 512 },
+    generate: { samples: 1, temperature: 0.7 },
     hyperparameters: formHyperparameters(PIPELINE_FORM_HYPERPARAMETERS),
     evaluate: { maxTokens: 64 },
   },

@@ -1,7 +1,7 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import type { FlowJob, FlowProducer, Queue } from 'bullmq';
-import { bindingRefusal, CreateGenerateRunSchema, JOB_RUN_KINDS, fitPools, isFinishedRun, isUuid, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig } from '@retort/contracts';
+import { bindingRefusal, CreateGenerateRunSchema, JOB_RUN_KINDS, fitPools, isFinishedRun, isUuid, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig, teacherMaxTokensDefault } from '@retort/contracts';
 import { Repositories, type AdapterVersion, type Checkpoint, type DatasetVersion, type Endpoint, type Run, type RunEvent } from '@retort/db';
 import { createTeacherClient } from '@retort/teacher';
 import { AuditService } from '../audit/audit.service';
@@ -157,9 +157,9 @@ export class RunsService {
   private async generateConfig(dto: CreateGenerateRunDto, fieldPrefix = ''): Promise<GenerateRunConfig> {
     const teacher = await this.teacher(dto.teacher);
     await this.readyVersions([{ id: dto.datasetVersion, path: `${fieldPrefix}datasetVersion` }]);
-    await this.checkTeacherContext(teacher, dto.maxTokens, `${fieldPrefix}maxTokens`);
+    const maxTokens = await this.teacherMaxTokens(teacher, dto.maxTokens, `${fieldPrefix}maxTokens`);
     const { kind: _kind, teacher: _teacher, datasetVersion, ...rest } = dto;
-    return { teacherEndpointId: teacher.id, datasetVersionId: datasetVersion, ...rest };
+    return { teacherEndpointId: teacher.id, datasetVersionId: datasetVersion, ...rest, maxTokens };
   }
 
   private async evaluateConfig(dto: CreateEvaluateRunDto): Promise<EvaluateRunConfig> {
@@ -190,8 +190,11 @@ export class RunsService {
     return Number.isSafeInteger(number) && number > 0 ? this.db.adapters.findVersion(adapter.id, number) : null;
   }
 
-  /** Refuses a maxTokens the teacher's context cannot hold beside a prompt, when the teacher says how long it is. */
-  private async checkTeacherContext(teacher: Endpoint, maxTokens: number, path: string): Promise<void> {
+  /**
+   * The run's answer budget: the one asked for, refused when the teacher's context cannot hold it
+   * beside a prompt (when the teacher says how long its context is), or else the default for that context.
+   */
+  private async teacherMaxTokens(teacher: Endpoint, maxTokens: number | undefined, path: string): Promise<number> {
     const apiKey = await this.db.endpoints.apiKey(teacher.id).catch(() => undefined);
     const client = createTeacherClient({ baseUrl: teacher.baseUrl, model: teacher.model, apiKey, maxRetries: 0, timeoutMs: Math.min(teacher.timeoutMs, 3000) });
     let context: number | undefined;
@@ -200,7 +203,8 @@ export class RunsService {
     } finally {
       await client.close();
     }
-    if (context === undefined || maxTokens < context) return;
+    if (maxTokens === undefined) return teacherMaxTokensDefault(context);
+    if (context === undefined || maxTokens < context) return maxTokens;
     const message = `the teacher ${teacher.name} has a context of ${context} tokens, which must hold the prompt as well as maxTokens (${maxTokens})`;
     throw new ProblemException(400, 'validation', message, { errors: [{ path, message: `must be less than the teacher's context of ${context} tokens` }] });
   }
