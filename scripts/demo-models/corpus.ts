@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import { supportDemoFiles, supportRecords } from '@retort/datasets';
-import { tokenizeRecord } from '@retort/engine';
+import { Rng, tokenizeRecord } from '@retort/engine';
 import { ChatTokenizer } from '@retort/tokenizer';
 
 export interface Pair {
@@ -57,6 +57,34 @@ export function proseAnswer(reference: string): string {
   const intent = fields.find(([k]) => k === 'INTENT')![1].replace(/_/g, ' ');
   const details = fields.filter(([k]) => k !== 'INTENT').map(([k, v]) => `${SLOT_WORDS[k] ?? k.toLowerCase()} ${v}`);
   return `This is a${/^[aeiou]/.test(intent) ? 'n' : ''} ${intent} request${details.length ? ` (${details.join(', ')})` : ''}.`;
+}
+
+/**
+ * "Repeat after me: <request>" answered with the request verbatim. Mixed into both corpora: every
+ * target is a copy, which forms the attention that copies order numbers and places far sooner than
+ * the few copied tokens of the task's answers alone (measured: no copying after 700 steps without).
+ */
+export function echoPair(user: string): Pair {
+  return { user: `Repeat after me: ${user}`, answer: user };
+}
+
+/**
+ * Copy drills: "Repeat after me: 3924 kqz Bvelo 771204" (random digits and words) answered
+ * verbatim. Nothing in them can be guessed, only copied, and they are short: a first, cheap stage
+ * of pretraining that forms the copying attention both demo models build on.
+ */
+export function copyDrills(count: number, seed: number): Pair[] {
+  const rng = new Rng(seed);
+  const letter = (base: number) => String.fromCharCode(base + rng.int(26));
+  const group = () => {
+    const len = 2 + rng.int(7);
+    const kind = rng.next();
+    if (kind < 0.5) return Array.from({ length: len }, () => String(rng.int(10))).join('');
+    // Lower-case and capitalised words: place names are copied from their first, capital letter.
+    const first = kind < 0.75 ? letter(97) : letter(65);
+    return first + Array.from({ length: len - 1 }, () => letter(97)).join('');
+  };
+  return Array.from({ length: count }, () => echoPair(Array.from({ length: 1 + rng.int(4) }, group).join(' ')));
 }
 
 /** Writes the pairs as JSONL of {ids, weights}: the chat template's tokens, assistant tokens as targets. */

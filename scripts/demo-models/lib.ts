@@ -1,9 +1,8 @@
 /**
- * Helpers shared by make.ts (the demo models) and trial.ts (a distillation trial): random bases,
- * LoRA training on chat records, merging, greedy generation and task scoring, all on the engine.
+ * Helpers shared by make.ts (the demo models) and trial.ts (a distillation trial): a model layout,
+ * LoRA training on chat records, greedy generation and task scoring, all on the engine.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { scoreSupportAnswer } from '@retort/datasets';
 import {
   disposeLora,
@@ -12,12 +11,8 @@ import {
   initModel,
   loadAdapter,
   loadModel,
-  mergeAdapter,
-  modelToHost,
-  readSafetensors,
   runTraining,
   trainConfig,
-  writeCheckpoint,
   type LoraAdapter,
   type Model,
   type TrainConfig,
@@ -61,17 +56,9 @@ export function chatRecords(pairs: { user: string; answer: string }[]): TrainRec
 }
 
 /** A random base in HF layout with the byte-level tokenizer of `initModel`. */
-export function makeBase(out: string, family: 'llama' | 'qwen2', config: Record<string, unknown>, seed: number, opts: { normGain?: number; dtype?: 'F16' | 'F32' } = {}): void {
+export function makeBase(out: string, family: 'llama' | 'qwen2', config: Record<string, unknown>, seed: number): void {
   fs.mkdirSync(out, { recursive: true });
   initModel({ family, config, out, seed });
-  const file = path.join(out, 'model.safetensors');
-  const tensors = readSafetensors(fs.readFileSync(file), file).tensors;
-  // The final norm's gain sets how confident the frozen (tied) head can be: with weights of std 0.02
-  // a logit is at most |h| * |e| = sqrt(hidden) * 0.02 * sqrt(hidden), too small for LoRA to fit the task.
-  if (opts.normGain !== undefined) tensors.get('model.norm.weight')!.data.fill(opts.normGain);
-  const raw = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
-  delete raw.torch_dtype;
-  writeCheckpoint(out, raw, tensors, { dtype: opts.dtype ?? 'F32' });
 }
 
 export interface TrainSettings {
@@ -123,33 +110,6 @@ export async function trainLora(modelDir: string, records: TrainRecord[], out: s
     },
   });
   return { seconds: (Date.now() - started) / 1000, loss: res.finalLoss };
-}
-
-/** Base + adapter merged into plain weights, written in HF layout (F16 or F32) with the base's tokenizer files. */
-export async function mergeToDir(baseDir: string, adapterDir: string, out: string, dtype: 'F16' | 'F32'): Promise<void> {
-  const model = loadModel(baseDir);
-  const lora = loadAdapter(adapterDir, model);
-  const merged = await mergeAdapter(model, lora);
-  fs.mkdirSync(out, { recursive: true });
-  writeCheckpoint(out, model.config.raw, await modelToHost(merged), { dtype });
-  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json']) {
-    fs.copyFileSync(path.join(baseDir, f), path.join(out, f));
-  }
-  // The merged projections are new tensors; the rest is shared with `model`.
-  for (let i = 0; i < merged.layers.length; i++) {
-    for (const p of Object.keys(merged.layers[i].proj) as (keyof Model['layers'][number]['proj'])[]) {
-      if (merged.layers[i].proj[p].wt !== model.layers[i].proj[p].wt) merged.layers[i].proj[p].wt?.dispose();
-    }
-  }
-  disposeLora(lora);
-  disposeModel(model);
-}
-
-/** Rewrites a model directory's weights as F16 (or F32). */
-export async function rewriteDtype(dir: string, dtype: 'F16' | 'F32'): Promise<void> {
-  const model = loadModel(dir);
-  writeCheckpoint(dir, model.config.raw, await modelToHost(model), { dtype });
-  disposeModel(model);
 }
 
 export interface Scores {

@@ -32,9 +32,11 @@ p.add_argument('--steps', type=int, default=2000)
 p.add_argument('--batch', type=int, default=32)
 p.add_argument('--lr', type=float, default=3e-3)
 p.add_argument('--warmup', type=int, default=100)
+p.add_argument('--schedule', choices=['cosine', 'constant'], default='cosine', help='after the warmup: cosine to 10%% of --lr, or constant')
 p.add_argument('--seed', type=int, default=1)
 p.add_argument('--threads', type=int, default=2)
 p.add_argument('--log-every', type=int, default=100)
+p.add_argument('--save-every', type=int, default=0, help='also write --out every N steps')
 args = p.parse_args()
 
 torch.set_num_threads(args.threads)
@@ -178,6 +180,8 @@ opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.01}, {'params': oth
 def lr_at(step):
     if step < args.warmup:
         return args.lr * (step + 1) / args.warmup
+    if args.schedule == 'constant':
+        return args.lr
     frac = (step - args.warmup) / max(1, args.steps - args.warmup)
     return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
 
@@ -201,6 +205,8 @@ for step in range(args.steps):
     if (step + 1) % args.log_every == 0 or step + 1 == args.steps:
         print(f'[pretrain] step {step + 1}/{args.steps} loss {run / ((step % args.log_every) + 1):.4f} held-out {held_loss():.4f} {time.time() - started:.0f} s', flush=True)
         run = 0.0
+    if args.save_every and (step + 1) % args.save_every == 0:
+        write_safetensors(args.out, W)
 
 write_safetensors(args.out, W)
 print(json.dumps({'steps': args.steps, 'seconds': round(time.time() - started, 1), 'heldOutLoss': held_loss(), 'examples': len(train)}))
