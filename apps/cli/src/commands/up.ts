@@ -5,7 +5,7 @@ import { connectAndMigrate, createDataSource } from '@retort/db';
 import { ApiClient } from '../client';
 import { spawnRetort, stopChild } from '../stack/children';
 import { Supervisor } from '../stack/supervisor';
-import { demoModels, seedDemo } from '../stack/demo';
+import { DEMO_DISTILL_COMMAND, demoModels, seedDemo } from '../stack/demo';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../stack/embedded-postgres';
 import { ensureRedis } from '../stack/redis';
 
@@ -97,7 +97,7 @@ export function registerUpCommand(program: Command): void {
           `  API            ${base}/api/v1   (OpenAPI: ${base}/docs)`,
           `  health         ${base}/healthz`,
           ...(serveModels.length ? [`  retort serve   ${serveUrl}/v1   (OpenAI-compatible; API key in ${config.home}/serve-api-key or RETORT_SERVE_API_KEY)`] : []),
-          ...(demo ? ['  try            npx retort run distill --dataset demo-support --teacher demo-teacher --student demo-student --watch'] : []),
+          ...(demo ? [`  try            ${DEMO_DISTILL_COMMAND}`] : []),
           `  admin token    ${bootstrap.token}` + (bootstrap.file ? `   (saved in ${bootstrap.file})` : '   (from RETORT_ADMIN_TOKEN)'),
           'Press Ctrl-C to stop.',
           '',

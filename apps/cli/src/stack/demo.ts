@@ -6,6 +6,10 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export const DEMO_MODELS_DIR = path.join(REPO_ROOT, 'datasets', 'demo-models');
 export const DEMO_DATA_DIR = path.join(REPO_ROOT, 'datasets', 'demo-support');
 
+/** The demo's distillation with the settings measured for its models (datasets/demo-models/README.md). */
+export const DEMO_DISTILL_COMMAND =
+  'npx retort run distill --dataset demo-support --teacher demo-teacher --student demo-student --steps 500 --batch-size 8 --lr 3e-3 --rank 32 --alpha 64 --warmup-steps 20 --max-seq-len 192 --eval-max-tokens 64 --watch';
+
 export interface DemoModels {
   teacher: string;
   student: string;
