@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { activeBackend, disposeLora, initBackend, initModel, loadModel, Rng, trainConfig } from '@retort/engine';
+import { activeBackend, disposeLora, initBackend, initModel, loadModel, openBlasCoreType, Rng, trainConfig } from '@retort/engine';
 import { randomExamples, timedGeneration, timedTraining } from './train-timing';
 
 export const BENCH_CONFIG = {
@@ -59,14 +59,20 @@ export async function engineFigures(): Promise<Figures> {
   }
 }
 
+/** The OpenBLAS kernel set the engine picks, for the reference too (the engine sets it when it loads its addon). */
+function coreType(): { OPENBLAS_CORETYPE?: string } {
+  const core = process.env.OPENBLAS_CORETYPE || (fs.existsSync('/proc/cpuinfo') ? openBlasCoreType(fs.readFileSync('/proc/cpuinfo', 'utf8')) : undefined);
+  return core ? { OPENBLAS_CORETYPE: core } : {};
+}
+
 /** The PyTorch eager reference (scripts/bench_reference_torch.py), when Debian's python3-torch is installed. */
-export function torchFigures(): Figures | string {
+export function torchFigures(flags?: string[]): Figures | string {
   const py = process.env.RETORT_TORCH_PYTHON ?? '/usr/bin/python3';
   const script = path.join(__dirname, '..', 'scripts', 'bench_reference_torch.py');
   const probe = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return `skipped: ${py} cannot import torch`;
-  const args = [script, '--train-steps', String(TRAIN_STEPS), '--gen-tokens', String(GEN_TOKENS), '--prompt', String(PROMPT)];
-  const res = spawnSync(py, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const args = [script, ...(flags ?? ['--train-steps', String(TRAIN_STEPS), '--gen-tokens', String(GEN_TOKENS), '--prompt', String(PROMPT)])];
+  const res = spawnSync(py, args, { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, ...coreType() } });
   if (res.status !== 0) return `failed: ${res.stderr.trim().split('\n').pop()}`;
   return JSON.parse(res.stdout.trim().split('\n').pop()!) as Figures;
 }

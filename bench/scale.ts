@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DISTILL_CONFIGS, formatBytes, initModel } from '@retort/engine';
+import { torchFigures } from './engine';
 
 interface Case {
   name: string;
@@ -76,6 +77,23 @@ export async function scaleSection(): Promise<Record<string, unknown>> {
             ? `  train ${quant === 'nf4' ? 'QLoRA' : 'LoRA '} r=8 all projections, batch 1 x seq ${seq}, gradient checkpointing: ${r.trainTokensPerSec.toFixed(1)} tok/s (step ms ${r.stepMs.join(', ')})   step peak ${gib(r.stepPeakBytes)}   peak RSS ${gib(r.peakRssBytes)}`
             : `  train ${quant}: failed: ${r.error}`,
         );
+        // PyTorch eager on the same shape and step (batch 1, r = 8, checkpointing), at this thread
+        // count and at one thread (Debian's torch runs slower on two threads than on one here): the faster.
+        const threads = Number(process.env.RETORT_BLAS_THREADS ?? os.cpus().length);
+        const refs = [...new Set([threads, 1])].map((t) =>
+          torchFigures(['--config', JSON.stringify({ model_type: 'qwen2', ...c.config }), '--seq', String(seq), '--batch', '1', '--rank', '8', '--alpha', '16', '--threads', String(t), '--checkpointing', '--train-steps', String(steps - 1), '--gen-tokens', '0', ...(quant === 'nf4' ? ['--nf4'] : [])]),
+        );
+        const entryTrain = (entry.trains as Record<string, unknown>[]).at(-1)!;
+        entryTrain.torch = refs;
+        for (const ref of refs) {
+          if (typeof ref === 'string') console.log(`  pytorch eager: ${ref}`);
+          else console.log(`  pytorch eager, same step${quant === 'nf4' ? ' (NF4 codes dequantized at each use)' : ''}: ${ref.trainTokensPerSec.toFixed(1)} tok/s [${ref.detail}]`);
+        }
+        const best = Math.max(...refs.map((ref) => (typeof ref === 'string' ? 0 : ref.trainTokensPerSec)));
+        if (r.ok && best > 0) {
+          entryTrain.ratio = r.trainTokensPerSec / best;
+          console.log(`  ratio ${(r.trainTokensPerSec / best).toFixed(2)}x (retort / the faster pytorch)`);
+        }
       }
       results[size] = entry;
       if (process.env.BENCH_SCALE_KEEP !== '1') fs.rmSync(dir, { recursive: true, force: true });
