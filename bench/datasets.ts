@@ -2,7 +2,7 @@
  * Validation throughput and memory: generates demo-support JSONL files of 100,000 and 1,000,000
  * records on disk, streams each through validateJsonl (purpose train, token limit on) into a
  * counting sink, and samples process.memoryUsage() every 10 ms. Peak heap should not grow with
- * the file. Run on its own with `node -r @swc-node/register bench/datasets.ts [--sizes 100000,1000000]`.
+ * the file. `npm run bench -- datasets`; BENCH_DATASETS_SIZES=100000,1000000 chooses the sizes.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
@@ -101,7 +101,8 @@ async function measure(file: string, records: number): Promise<DatasetsBenchRow>
 
 /** The `datasets` section for bench/run.ts (SECTIONS: { datasets: datasetsSection }). */
 export async function datasetsSection(): Promise<Record<string, unknown>> {
-  const rows = await benchDatasets();
+  const sizes = process.env.BENCH_DATASETS_SIZES?.split(',').map(Number);
+  const rows = await benchDatasets({ sizes });
   return { targetRecordsPerSecond: DATASETS_TARGET_RECORDS_PER_SECOND, rows };
 }
 
@@ -115,12 +116,3 @@ function table(rows: DatasetsBenchRow[]): string {
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
-
-if (require.main === module) {
-  const arg = process.argv.indexOf('--sizes');
-  const sizes = arg > 0 ? process.argv[arg + 1].split(',').map(Number) : undefined;
-  benchDatasets({ sizes }).catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { activeBackend, disposeLora, initBackend, initModel, loadModel, openBlasCoreType, Rng, trainConfig } from '@retort/engine';
+import { activeBackend, chosenOpenBlasCoreType, disposeLora, initBackend, initModel, loadModel, Rng, trainConfig } from '@retort/engine';
 import { randomExamples, timedGeneration, timedTraining } from './train-timing';
 
 export const BENCH_CONFIG = {
@@ -61,7 +61,7 @@ export async function engineFigures(): Promise<Figures> {
 
 /** The OpenBLAS kernel set the engine picks, for the reference too (the engine sets it when it loads its addon). */
 function coreType(): { OPENBLAS_CORETYPE?: string } {
-  const core = process.env.OPENBLAS_CORETYPE || (fs.existsSync('/proc/cpuinfo') ? openBlasCoreType(fs.readFileSync('/proc/cpuinfo', 'utf8')) : undefined);
+  const core = chosenOpenBlasCoreType();
   return core ? { OPENBLAS_CORETYPE: core } : {};
 }
 

@@ -17,9 +17,9 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { Agent, request } from 'undici';
 import { createTeacherClient, runPrompts, type PromptItem, type TeacherClient } from '@retort/teacher';
-import { startFakeOpenAI } from '../libs/teacher/test/fake-openai-server';
 
 /** Requests in one timed case: four seconds' worth at C/L, or BENCH_TEACHER_REQUESTS. */
 function requestsFor(concurrency: number, latencyMs: number | undefined): number {
@@ -66,7 +66,7 @@ interface ServerHandle {
 }
 
 async function startServerProcess(latencyMs: number): Promise<ServerHandle> {
-  const child: ChildProcess = fork(__filename, [], { execArgv: ['-r', '@swc-node/register'], env: { ...process.env, RETORT_TEACHER_BENCH_SERVER: String(latencyMs) } });
+  const child: ChildProcess = fork(path.join(__dirname, 'teacher-server.ts'), [String(latencyMs)], { execArgv: ['-r', '@swc-node/register'] });
   const ask = <T>(message: string) =>
     new Promise<T>((resolve, reject) => {
       child.once('message', (m) => resolve(m as T));
@@ -83,17 +83,6 @@ async function startServerProcess(latencyMs: number): Promise<ServerHandle> {
       child.disconnect();
     },
   };
-}
-
-if (process.env.RETORT_TEACHER_BENCH_SERVER && process.send) {
-  void startFakeOpenAI({ latencyMs: Number(process.env.RETORT_TEACHER_BENCH_SERVER) }).then((server) => {
-    process.on('message', async (message: string) => {
-      if (message === 'stats') process.send!({ received: [...server.stats.received] });
-      if (message === 'reset') process.send!((server.reset(), 'ok'));
-      if (message === 'close') process.send!((await server.close(), 'closed'));
-    });
-    process.send!({ baseUrl: server.baseUrl });
-  });
 }
 
 function prompts(count: number, tag: string): PromptItem[] {
@@ -245,11 +234,4 @@ export async function teacherSection(): Promise<Record<string, unknown>> {
   }
   const failed = cases.filter((c) => !c.pass).length + (resume && !resume.ok ? 1 : 0);
   return { target: TARGET, machine, cases, interruption: resume, ok: failed === 0 };
-}
-
-if (!process.env.RETORT_TEACHER_BENCH_SERVER && require.main === module) {
-  teacherSection().catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
 }

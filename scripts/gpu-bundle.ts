@@ -31,8 +31,6 @@ function bundleBench(out: string): void {
     target: 'node20',
     format: 'cjs',
     logLevel: 'warning',
-    // Every bundled module is `module` here: keep bench/datasets.ts and teacher.ts from running as if started alone.
-    define: { 'require.main': 'undefined' },
     external: [
       // Optional packages the webgpu bench never loads (and that are not installed here).
       '@tensorflow/tfjs-node',

@@ -2,10 +2,10 @@
   "targets": [
     {
       "target_name": "retort_blas",
-      "sources": ["blas_matmul.c"],
+      "sources": ["blas_matmul.c", "nf4_matmul.c"],
       "include_dirs": ["<!@(pkg-config --cflags-only-I openblas | sed s/-I//g)"],
       "libraries": ["-ldl"],
-      "cflags": ["-O2"]
+      "cflags": ["-O2", "-ffp-contract=off"]
     }
   ]
 }

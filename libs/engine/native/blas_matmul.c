@@ -1,6 +1,7 @@
 /*
  * The engine's native matmul: a batched float32 product by OpenBLAS on tensors that already live in
- * the tfjs-wasm heap, so the wasm backend's BatchMatMul runs at native BLAS speed without copies.
+ * the tfjs-wasm heap, so the wasm backend's BatchMatMul runs at native BLAS speed without copies;
+ * and the QLoRA product with an NF4 weight there (nf4_matmul.c).
  *
  * OpenBLAS is opened with dlopen by open(), not linked: it picks its CPU kernels from
  * OPENBLAS_CORETYPE once, when the library loads, so the caller's choice must be in the process
@@ -12,6 +13,7 @@
 #include <dlfcn.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include "nf4_matmul.h"
 
 #define CHECK(call)                                                      \
   if ((call) != napi_ok) {                                               \
@@ -19,9 +21,6 @@
     return NULL;                                                         \
   }
 
-typedef void (*sgemm_fn)(const enum CBLAS_ORDER, const enum CBLAS_TRANSPOSE, const enum CBLAS_TRANSPOSE, const blasint, const blasint,
-                         const blasint, const float, const float *, const blasint, const float *, const blasint, const float, float *,
-                         const blasint);
 static sgemm_fn sgemm;
 static void (*set_num_threads)(int);
 static int (*get_num_threads)(void);
@@ -98,6 +97,57 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static int in_heap(int64_t off, int64_t bytes, size_t heapBytes) { return off >= 0 && bytes >= 0 && off + bytes <= (int64_t)heapBytes; }
+
+/* nf4Matmul(heap, xOff, codesOff, qabsmaxOff, absmax2Off, yOff, m, rows, cols, transW, offset, nf4, dynamic):
+ * the product of x with the NF4 weight W [rows, cols] (nf4_matmul.h); offsets are in bytes, the two
+ * tables Float32Arrays of 16 and 256 values. */
+static napi_value nf4_matmul_js(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value argv[13];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!loaded(env)) return NULL;
+  if (argc != 13) {
+    napi_throw_error(env, NULL, "retort_blas.nf4Matmul takes 13 arguments");
+    return NULL;
+  }
+  void *heap;
+  size_t heapBytes;
+  CHECK(napi_get_arraybuffer_info(env, argv[0], &heap, &heapBytes));
+  int64_t v[9];
+  for (int i = 0; i < 9; i++) CHECK(napi_get_value_int64(env, argv[i + 1], &v[i]));
+  double offset;
+  CHECK(napi_get_value_double(env, argv[10], &offset));
+  const float *tables[2];
+  for (int t = 0; t < 2; t++) {
+    napi_typedarray_type type;
+    size_t length;
+    void *data;
+    CHECK(napi_get_typedarray_info(env, argv[11 + t], &type, &length, &data, NULL, NULL));
+    if (type != napi_float32_array || length != (t == 0 ? 16u : 256u)) {
+      napi_throw_type_error(env, NULL, "retort_blas.nf4Matmul: the NF4 table (16) and the dynamic map (256) are Float32Arrays");
+      return NULL;
+    }
+    tables[t] = data;
+  }
+  int64_t xOff = v[0], codesOff = v[1], qabsmaxOff = v[2], absmax2Off = v[3], yOff = v[4], m = v[5], rows = v[6], cols = v[7];
+  int transW = v[8] != 0;
+  int64_t n = rows * cols, blocks = (n + 63) / 64;
+  int64_t xFloats = m * (transW ? cols : rows), yFloats = m * (transW ? rows : cols);
+  if (m < 0 || rows < 0 || cols < 0 || !in_heap(xOff, 4 * xFloats, heapBytes) || !in_heap(yOff, 4 * yFloats, heapBytes) ||
+      !in_heap(codesOff, (n + 1) / 2, heapBytes) || !in_heap(qabsmaxOff, blocks, heapBytes) || !in_heap(absmax2Off, 4 * ((blocks + 255) / 256), heapBytes) ||
+      xOff % 4 || yOff % 4 || absmax2Off % 4) {
+    napi_throw_range_error(env, NULL, "retort_blas.nf4Matmul: operand outside the heap");
+    return NULL;
+  }
+  uint8_t *base = heap;
+  nf4_weight w = {base + codesOff, base + qabsmaxOff, (const float *)(base + absmax2Off), (float)offset, rows, cols, tables[0], tables[1]};
+  if (nf4_matmul(sgemm, &w, (const float *)(base + xOff), (float *)(base + yOff), m, transW) != 0) {
+    napi_throw_error(env, NULL, "retort_blas.nf4Matmul: out of memory for the dequantization panel");
+  }
+  return NULL;
+}
+
 /* setThreads(n): OpenBLAS's thread count for this process. */
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -130,6 +180,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, open_blas, NULL, NULL, NULL, napi_default, NULL},
       {"matmul", NULL, matmul, NULL, NULL, NULL, napi_default, NULL},
+      {"nf4Matmul", NULL, nf4_matmul_js, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
       {"core", NULL, core, NULL, NULL, NULL, napi_default, NULL},

@@ -2,7 +2,7 @@ export { initBackend, activeBackend, switchBackend, deviceMemoryBytes, BACKENDS 
 export { probeWebGpu } from './webgpu';
 export type { WebGpuAdapter } from './webgpu';
 export type { BackendName, BackendInfo } from './backend';
-export { loadNativeBlas, openBlasCoreType } from './native-blas';
+export { chosenOpenBlasCoreType, loadNativeBlas, openBlasCoreType } from './native-blas';
 export { readSafetensors, writeSafetensors, f16ToF32, f32ToF16, f32ToBf16 } from './safetensors';
 export type { HostTensor, SafetensorsFile, SafeDtype, TensorEntry } from './safetensors';
 export { SafetensorsFileReader, writeSafetensorsFile } from './safetensors-file';

@@ -7,15 +7,24 @@ interface RetortBlas {
   /** Loads OpenBLAS (dlopen), with OPENBLAS_CORETYPE set to `coreType` unless the environment has one. */
   open(coreType: string | null): void;
   matmul(heap: ArrayBuffer, aOff: number, bOff: number, cOff: number, batch: number, m: number, n: number, k: number, transA: number, transB: number, aStride: number, bStride: number): void;
+  /** x times an NF4 weight W [rows, cols] (W^T when transW), offsets in bytes: native/nf4_matmul.h. */
+  nf4Matmul(heap: ArrayBuffer, xOff: number, codesOff: number, qabsmaxOff: number, absmax2Off: number, yOff: number, m: number, rows: number, cols: number, transW: number, offset: number, nf4: Float32Array, dynamic: Float32Array): void;
   setThreads(threads: number): void;
   threads(): number;
   core(): string;
 }
 
-interface WasmBackendInternals {
+export interface WasmBackendInternals {
   wasm: { HEAPU8: Uint8Array };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   getMemoryOffset(dataId: tf.DataId): number;
+}
+
+let installed: RetortBlas | undefined;
+
+/** The addon whose matmul the wasm backend uses, once installNativeMatMul has run. */
+export function installedNativeBlas(): RetortBlas | undefined {
+  return installed;
 }
 
 export const NATIVE_BLAS_ADDON = path.resolve(__dirname, '../native/build/Release/retort_blas.node');
@@ -32,11 +41,16 @@ export function openBlasCoreType(cpuinfo: string): string | undefined {
   return undefined;
 }
 
+/** The kernel set the engine has OpenBLAS use: OPENBLAS_CORETYPE when set, else the one for this CPU's flags. */
+export function chosenOpenBlasCoreType(): string | undefined {
+  return process.env.OPENBLAS_CORETYPE || (fs.existsSync('/proc/cpuinfo') ? openBlasCoreType(fs.readFileSync('/proc/cpuinfo', 'utf8')) : undefined);
+}
+
 /** The addon with OpenBLAS loaded, or why it is not used. OPENBLAS_CORETYPE, when set, is left as it is. */
 export function loadNativeBlas(file = NATIVE_BLAS_ADDON): { blas?: RetortBlas; why?: string } {
   if (process.env.RETORT_NATIVE_BLAS === '0') return { why: 'RETORT_NATIVE_BLAS=0' };
   if (!fs.existsSync(file)) return { why: 'not built (npm run build:native; needs libopenblas-dev)' };
-  const core = process.env.OPENBLAS_CORETYPE || (fs.existsSync('/proc/cpuinfo') ? openBlasCoreType(fs.readFileSync('/proc/cpuinfo', 'utf8')) : undefined);
+  const core = chosenOpenBlasCoreType();
   try {
     const blas = require(file) as RetortBlas;
     blas.open(core ?? null);
@@ -59,6 +73,7 @@ export function installNativeMatMul(blas: RetortBlas, threads?: number): void {
   if (!original) throw new Error('the wasm backend is not registered');
   if ((original.kernelFunc as { retortNative?: boolean }).retortNative) return;
   if (threads) blas.setThreads(threads);
+  installed = blas;
   const kernelFunc: tf.KernelFunc = (args) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };

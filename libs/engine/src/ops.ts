@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { dequantizeNf4, Nf4Weight } from './nf4';
+import { nf4MatmulNative } from './nf4-native';
 
 let wasmLayout = false;
 
@@ -66,6 +67,8 @@ function asFrozen(w: tf.Tensor2D | Frozen): Frozen {
 function frozenForward(x: tf.Tensor2D, f: Frozen): tf.Tensor2D {
   if (f.wt) return tf.matMul(x, f.wt);
   const q = f.nf4!;
+  const native = nf4MatmulNative(x, q, true);
+  if (native) return native;
   return tf.tidy(() => {
     const W = dequantizeNf4(q); // [out, in]
     return wasmLayout ? tf.matMul(x, tf.transpose(W)) : tf.matMul(x, W, false, true);
@@ -76,7 +79,7 @@ function frozenForward(x: tf.Tensor2D, f: Frozen): tf.Tensor2D {
 function frozenBackward(dy: tf.Tensor2D, f: Frozen): tf.Tensor2D {
   if (f.wt) return mm(dy, f.wt, false, true);
   const q = f.nf4!;
-  return tf.tidy(() => tf.matMul(dy, dequantizeNf4(q)));
+  return nf4MatmulNative(dy, q, false) ?? tf.tidy(() => tf.matMul(dy, dequantizeNf4(q)));
 }
 
 /** x [N,in] times a frozen weight, dense or NF4 (no gradient for the weight). */
