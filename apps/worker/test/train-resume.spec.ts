@@ -52,11 +52,20 @@ describe('training on workers survives a killed worker', () => {
     const checkpointSteps = async () => (await api().get(`/api/v1/runs/${runId}/checkpoints`).set('Authorization', op)).body.map((c: { step: number }) => c.step) as number[];
     const metricSteps = async () => ((await api().get(`/api/v1/runs/${runId}/events`).set('Authorization', op)).body as RunEvent[]).filter((e) => e.type === 'metrics').map((e) => e.data.step as number);
     await waitFor(async () => (await checkpointSteps()).length >= 2, 90000, 'checkpoints from worker A');
-    await waitFor(async () => Math.max(...(await metricSteps())) > Math.max(...(await checkpointSteps())), 30000, 'metrics after the latest checkpoint');
     const b = startResumableWorker(stack, 'B');
     workers.push(b);
     const before = (await api().get(`/api/v1/runs/${runId}`).set('Authorization', op)).body;
     expect(before.worker).toMatch(new RegExp(`:${a.pid}$`));
+    // A is frozen (SIGSTOP) before each look, so no checkpoint can land between the look and the
+    // kill; it is thawed and looked at again until it has reported steps after its latest one.
+    await waitFor(async () => {
+      a.kill('SIGSTOP');
+      await new Promise((r) => setTimeout(r, 300)); // writes already sent reach the database
+      if (Math.max(...(await metricSteps())) > Math.max(...(await checkpointSteps()))) return true;
+      a.kill('SIGCONT');
+      await new Promise((r) => setTimeout(r, 100));
+      return false;
+    }, 30000, 'metrics after the latest checkpoint');
     a.kill('SIGKILL');
     const killedAt = Date.now();
     await new Promise((r) => a.once('exit', r));
