@@ -76,7 +76,7 @@ describe('runs api', () => {
     const res = await create({ baseModel: 'huge', hyperparameters: { method: 'qlora', maxSeqLen: 2048, batchSize: 4 } });
     expect(res.status).toBe(422);
     expect(res.body.type).toMatch(/insufficient-memory$/);
-    expect(res.body.detail).toMatch(/^this run needs about [\d.]+ [GT]iB \(qlora, seq 2048, batch 4\); the largest worker pool, wasm-\d+GiB, holds [\d.]+ GiB$/);
+    expect(res.body.detail).toMatch(/^this run needs about [\d.]+ [GT]iB \(qlora, seq 2048, batch 4\); the largest worker pool, wasm(-host)?-\d+GiB, holds [\d.]+ GiB$/);
     expect((await create({ baseModel: 'student' })).status).toBe(202);
   });
 
@@ -96,6 +96,24 @@ describe('runs api', () => {
       expect((await create({ baseModel: 'huge', hyperparameters: hp })).status).toBe(202);
     } finally {
       await redis.del(workerKey(stack.config.queuePrefix, 'gpu-a'), workerKey(stack.config.queuePrefix, 'gpu-b'));
+      redis.disconnect();
+    }
+  });
+  it('refuses a run whose part outside the frozen weights exceeds the 4 GiB heap of a wasm pool that holds its weights on the host', async () => {
+    const redis = new Redis(redisOptionsFromUrl(stack.config.redisUrl));
+    const declare = (name: string, info: object) => redis.set(workerKey(stack.config.queuePrefix, name), JSON.stringify({ name, queues: ['train'], startedAt: new Date().toISOString(), ...info }), 'EX', 60);
+    try {
+      await declare('host-a', { backend: 'wasm', memoryBytes: 64 * 2 ** 30, weightsOnHost: true });
+      const hp = { method: 'qlora', maxSeqLen: 256, batchSize: 1, gradientCheckpointing: true };
+      const refused = await create({ baseModel: 'huge', hyperparameters: hp });
+      expect(refused.status).toBe(422);
+      expect(refused.body.type).toMatch(/insufficient-memory$/);
+      // 45 GiB in all, 41 GiB of it frozen weights: 64 GiB of host memory holds it, 4 GiB of heap not the rest.
+      expect(refused.body.detail).toMatch(/^this run needs about 4\d\.\d GiB \(qlora, seq 256, batch 1\); the largest worker pool, wasm-host-64GiB, holds 64\.0 GiB, of which its wasm heap 4\.0 GiB: this run needs 4\.\d GiB there besides 40\.\d GiB of frozen weights in host memory$/);
+      await declare('gpu-a', { backend: 'webgpu', memoryBytes: 80 * 2 ** 30, maxBindingBytes: 8 * 2 ** 30 });
+      expect((await create({ baseModel: 'huge', hyperparameters: hp })).status).toBe(202);
+    } finally {
+      await redis.del(workerKey(stack.config.queuePrefix, 'host-a'), workerKey(stack.config.queuePrefix, 'gpu-a'));
       redis.disconnect();
     }
   });

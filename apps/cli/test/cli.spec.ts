@@ -30,6 +30,19 @@ describe('retort CLI', () => {
     expect(ckpt.notes.join(' ')).toMatch(/gradient checkpointing: 28 layer inputs kept/);
   });
 
+  it('plans a 7B QLoRA step on wasm with the frozen weights in host memory: the rest fits its 4 GiB heap', async () => {
+    const args = ['model', 'plan', '--size', '7b', '--method', 'qlora', '--seq', '128', '--batch', '1', '--backend', 'wasm', '--gradient-checkpointing'];
+    const [onHeap, onHost] = [JSON.parse((await retort(['--json', ...args])).stdout), JSON.parse((await retort(['--json', ...args, '--weights-on-host'])).stdout)];
+    expect(onHeap.bytes.device).toBe(onHeap.bytes.total);
+    expect(onHeap.bytes.device).toBeGreaterThan(4 * 2 ** 30);
+    expect(onHost.input.weightsOnHost).toBe(true);
+    expect(onHost.bytes.device).toBe(onHost.bytes.total - onHost.bytes.frozenMatrices);
+    expect(onHost.bytes.device).toBeLessThan(4 * 2 ** 30);
+    expect(onHost.bytes.frozenMatrices).toBeGreaterThan(7 * 2 ** 30);
+    const text = (await retort([...args, '--weights-on-host'])).stdout;
+    expect(text).toMatch(/in host memory +7\.\d GiB\n +on the device +1\.\d GiB/);
+  });
+
   describe('against a running api', () => {
     let stack: TestStack;
     let dir: string;

@@ -36,25 +36,28 @@ export async function startWorker(config: RetortConfig, opts: WorkerOptions = {}
   let backend = 'none';
   let deviceBytes: (() => number) | undefined;
   let maxBindingBytes: number | undefined;
+  let weightsOnHost = false;
   if (queues.includes(QueueName.train) || queues.includes(QueueName.evaluate)) {
     // Loaded lazily: a worker without the train queue never loads tfjs.
     const { initBackend, deviceMemoryBytes } = await import('@retort/engine');
     const info = await initBackend(opts.backend);
     backend = info.name;
     maxBindingBytes = info.adapter?.limits.maxStorageBufferBindingSize;
+    weightsOnHost = info.weightsOnHost === true;
     deviceBytes = deviceMemoryBytes;
     if (info.adapter && !info.adapter.software && opts.memoryBytes === undefined) {
       throw new Error(`the webgpu backend cannot tell how much memory ${info.adapter.description} has: pass --memory-gb`);
     }
   }
-  const memoryBytes = opts.memoryBytes ?? (backend === 'wasm' ? Math.min(WASM_MAX_BYTES, os.totalmem()) : os.totalmem());
+  // wasm holds at most 4 GiB; with the native addon the frozen weights live beside it, in host memory.
+  const memoryBytes = opts.memoryBytes ?? (backend === 'wasm' && !weightsOnHost ? Math.min(WASM_MAX_BYTES, os.totalmem()) : os.totalmem());
   const metrics = new WorkerMetrics({ worker: workerName(), backend }, deviceBytes);
   const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, queues, metrics), {
     logger: new ConsoleLogger({ logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1), colors: config.logColors }),
   });
   // SIGTERM (a Kubernetes scale-down) drains: no new jobs, a training job checkpoints and gives its run back.
   ctx.enableShutdownHooks();
-  const registration = await registerWorker(config, { backend, memoryBytes, queues, ...(maxBindingBytes ? { maxBindingBytes } : {}) });
+  const registration = await registerWorker(config, { backend, memoryBytes, queues, ...(maxBindingBytes ? { maxBindingBytes } : {}), ...(weightsOnHost ? { weightsOnHost } : {}) });
   const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.host, config.metricsPort);
   const close = ctx.close.bind(ctx);
   ctx.close = async () => {
@@ -65,6 +68,6 @@ export async function startWorker(config: RetortConfig, opts: WorkerOptions = {}
   const served = metricsServer ? `, metrics on ${config.host}:${metricsServer.port}` : '';
   const locks = lockOptions(config);
   const takeover = `job lock ${locks.lockDuration / 1000} s (a dead worker's job is taken over within ${takeoverBoundMs(locks) / 1000} s)`;
-  log.log(`${registration.info.name}: queues ${queues.join(', ')} (prefix ${config.queuePrefix}), backend ${backend}, ${(memoryBytes / 2 ** 30).toFixed(1)} GiB, ${takeover}${served}`);
+  log.log(`${registration.info.name}: queues ${queues.join(', ')} (prefix ${config.queuePrefix}), backend ${backend}${weightsOnHost ? ' (frozen weights in host memory)' : ''}, ${(memoryBytes / 2 ** 30).toFixed(1)} GiB, ${takeover}${served}`);
   return Object.assign(ctx, { metricsPort: metricsServer?.port });
 }

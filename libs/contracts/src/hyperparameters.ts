@@ -51,7 +51,7 @@ export type Hyperparameters = z.infer<typeof HyperparametersSchema>;
 export const HYPERPARAMETER_DEFAULTS: Hyperparameters = HyperparametersSchema.parse({});
 
 /** The memory planner's input for one optimizer step of a training run with these hyperparameters. */
-export function trainingPlanInput(config: ModelConfigLike, hp: Hyperparameters, backend?: PlanBackend, opts: { kd?: boolean; seq?: number; batch?: number } = {}): PlanInput {
+export function trainingPlanInput(config: ModelConfigLike, hp: Hyperparameters, backend?: PlanBackend, opts: { kd?: boolean; seq?: number; batch?: number; weightsOnHost?: boolean } = {}): PlanInput {
   return {
     config,
     method: hp.method,
@@ -62,5 +62,6 @@ export function trainingPlanInput(config: ModelConfigLike, hp: Hyperparameters, 
     ...(backend ? { backend } : {}),
     checkpoint: hp.gradientCheckpointing,
     kd: opts.kd ?? false,
+    ...(opts.weightsOnHost ? { weightsOnHost: true } : {}),
   };
 }

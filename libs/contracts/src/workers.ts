@@ -7,6 +7,8 @@ export const WorkerInfoSchema = z.object({
   memoryBytes: z.number().int().positive(),
   /** webgpu: the adapter's maxStorageBufferBindingSize (the largest tensor it can hold). */
   maxBindingBytes: z.number().int().positive().optional(),
+  /** wasm with the native addon: frozen weights in host memory, beside the 4 GiB heap. */
+  weightsOnHost: z.boolean().optional(),
   queues: z.array(z.string()),
   startedAt: z.string(),
 });
@@ -24,14 +26,15 @@ export interface WorkerPoolInfo {
   workers: number;
   /** The smallest storage-binding limit of the pool's webgpu workers, if any. */
   maxBindingBytes?: number;
+  weightsOnHost?: boolean;
 }
 
 /** Workers grouped into pools of the same backend and memory (what the planner's fitPools takes). */
 export function workerPools(workers: WorkerInfo[], queue: string): WorkerPoolInfo[] {
   const pools = new Map<string, WorkerPoolInfo>();
   for (const w of workers.filter((x) => x.queues.includes(queue))) {
-    const name = `${w.backend}-${Math.round(w.memoryBytes / 2 ** 30)}GiB`;
-    const pool = pools.get(name) ?? { name, memoryBytes: w.memoryBytes, backend: w.backend, workers: 0 };
+    const name = `${w.backend}${w.weightsOnHost ? '-host' : ''}-${Math.round(w.memoryBytes / 2 ** 30)}GiB`;
+    const pool = pools.get(name) ?? { name, memoryBytes: w.memoryBytes, backend: w.backend, workers: 0, ...(w.weightsOnHost ? { weightsOnHost: true } : {}) };
     pool.workers += 1;
     if (w.maxBindingBytes !== undefined) pool.maxBindingBytes = Math.min(pool.maxBindingBytes ?? Infinity, w.maxBindingBytes);
     pools.set(name, pool);

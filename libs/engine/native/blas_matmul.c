@@ -1,7 +1,8 @@
 /*
  * The engine's native matmul: a batched float32 product by OpenBLAS on tensors that already live in
  * the tfjs-wasm heap, so the wasm backend's BatchMatMul runs at native BLAS speed without copies;
- * and the QLoRA product with an NF4 weight there (nf4_matmul.c).
+ * and the products with frozen weights held outside it, in host memory: float32, or NF4 dequantized
+ * a panel at a time (nf4_matmul.c).
  *
  * OpenBLAS is opened with dlopen by open(), not linked: it picks its CPU kernels from
  * OPENBLAS_CORETYPE once, when the library loads, so the caller's choice must be in the process
@@ -97,54 +98,103 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static int in_heap(int64_t off, int64_t bytes, size_t heapBytes) { return off >= 0 && bytes >= 0 && off + bytes <= (int64_t)heapBytes; }
+/* A Float32Array, Int32Array or Uint8Array argument: its data and length in elements. */
+static int typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, int64_t *length) {
+  napi_typedarray_type type;
+  size_t n;
+  if (napi_get_typedarray_info(env, v, &type, &n, data, NULL, NULL) != napi_ok || type != want) return 0;
+  *length = (int64_t)n;
+  return 1;
+}
 
-/* nf4Matmul(heap, xOff, codesOff, qabsmaxOff, absmax2Off, yOff, m, rows, cols, transW, offset, nf4, dynamic):
- * the product of x with the NF4 weight W [rows, cols] (nf4_matmul.h); offsets are in bytes, the two
- * tables Float32Arrays of 16 and 256 values. */
+#define TYPED(i, want, data, length)                                                            \
+  if (!typed(env, argv[i], want, (void **)&(data), &(length))) {                                \
+    napi_throw_type_error(env, NULL, "retort_blas: argument " #i " must be a " #want " array"); \
+    return NULL;                                                                                \
+  }
+
+/* The operands of x W or x W^T for W [rows, cols]: x [m, k] and y [m, n] must hold exactly that. */
+static int product_shapes(napi_env env, int64_t m, int64_t rows, int64_t cols, int transW, int64_t xLen, int64_t yLen) {
+  int64_t k = transW ? cols : rows, n = transW ? rows : cols;
+  if (m < 0 || rows < 0 || cols < 0 || xLen != m * k || yLen != m * n) {
+    napi_throw_range_error(env, NULL, "retort_blas: x or y does not match m and W's shape");
+    return 0;
+  }
+  return 1;
+}
+
+/* nf4Matmul(x, y, m, codes, qabsmax, absmax2, rows, cols, transW, offset, nf4, dynamic): y = x W^T
+ * (transW) or x W for the NF4 weight W [rows, cols] (nf4_matmul.h); every array a typed array,
+ * on the wasm heap or anywhere else (Int32Array words as nf4.ts packs them). */
 static napi_value nf4_matmul_js(napi_env env, napi_callback_info info) {
-  size_t argc = 13;
-  napi_value argv[13];
+  size_t argc = 12;
+  napi_value argv[12];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (!loaded(env)) return NULL;
-  if (argc != 13) {
-    napi_throw_error(env, NULL, "retort_blas.nf4Matmul takes 13 arguments");
+  if (argc != 12) {
+    napi_throw_error(env, NULL, "retort_blas.nf4Matmul takes 12 arguments");
     return NULL;
   }
-  void *heap;
-  size_t heapBytes;
-  CHECK(napi_get_arraybuffer_info(env, argv[0], &heap, &heapBytes));
-  int64_t v[9];
-  for (int i = 0; i < 9; i++) CHECK(napi_get_value_int64(env, argv[i + 1], &v[i]));
+  float *x, *y, *absmax2, *nf4, *dynamic;
+  uint8_t *codes, *qabsmax;
+  int64_t xLen, yLen, codesLen, qabsmaxLen, absmax2Len, nf4Len, dynamicLen, m, rows, cols, transW;
   double offset;
-  CHECK(napi_get_value_double(env, argv[10], &offset));
-  const float *tables[2];
-  for (int t = 0; t < 2; t++) {
-    napi_typedarray_type type;
-    size_t length;
-    void *data;
-    CHECK(napi_get_typedarray_info(env, argv[11 + t], &type, &length, &data, NULL, NULL));
-    if (type != napi_float32_array || length != (t == 0 ? 16u : 256u)) {
-      napi_throw_type_error(env, NULL, "retort_blas.nf4Matmul: the NF4 table (16) and the dynamic map (256) are Float32Arrays");
-      return NULL;
-    }
-    tables[t] = data;
-  }
-  int64_t xOff = v[0], codesOff = v[1], qabsmaxOff = v[2], absmax2Off = v[3], yOff = v[4], m = v[5], rows = v[6], cols = v[7];
-  int transW = v[8] != 0;
+  TYPED(0, napi_float32_array, x, xLen);
+  TYPED(1, napi_float32_array, y, yLen);
+  CHECK(napi_get_value_int64(env, argv[2], &m));
+  TYPED(3, napi_int32_array, codes, codesLen);
+  TYPED(4, napi_int32_array, qabsmax, qabsmaxLen);
+  TYPED(5, napi_float32_array, absmax2, absmax2Len);
+  CHECK(napi_get_value_int64(env, argv[6], &rows));
+  CHECK(napi_get_value_int64(env, argv[7], &cols));
+  CHECK(napi_get_value_int64(env, argv[8], &transW));
+  CHECK(napi_get_value_double(env, argv[9], &offset));
+  TYPED(10, napi_float32_array, nf4, nf4Len);
+  TYPED(11, napi_float32_array, dynamic, dynamicLen);
+  if (!product_shapes(env, m, rows, cols, transW != 0, xLen, yLen)) return NULL;
   int64_t n = rows * cols, blocks = (n + 63) / 64;
-  int64_t xFloats = m * (transW ? cols : rows), yFloats = m * (transW ? rows : cols);
-  if (m < 0 || rows < 0 || cols < 0 || !in_heap(xOff, 4 * xFloats, heapBytes) || !in_heap(yOff, 4 * yFloats, heapBytes) ||
-      !in_heap(codesOff, (n + 1) / 2, heapBytes) || !in_heap(qabsmaxOff, blocks, heapBytes) || !in_heap(absmax2Off, 4 * ((blocks + 255) / 256), heapBytes) ||
-      xOff % 4 || yOff % 4 || absmax2Off % 4) {
-    napi_throw_range_error(env, NULL, "retort_blas.nf4Matmul: operand outside the heap");
+  if (4 * codesLen < (n + 1) / 2 || 4 * qabsmaxLen < blocks || absmax2Len < (blocks + 255) / 256 || nf4Len != 16 || dynamicLen != 256) {
+    napi_throw_range_error(env, NULL, "retort_blas.nf4Matmul: the NF4 words, the tables or the absmax are too short for W's shape");
     return NULL;
   }
-  uint8_t *base = heap;
-  nf4_weight w = {base + codesOff, base + qabsmaxOff, (const float *)(base + absmax2Off), (float)offset, rows, cols, tables[0], tables[1]};
-  if (nf4_matmul(sgemm, &w, (const float *)(base + xOff), (float *)(base + yOff), m, transW) != 0) {
-    napi_throw_error(env, NULL, "retort_blas.nf4Matmul: out of memory for the dequantization panel");
+  nf4_weight w = {codes, qabsmax, absmax2, (float)offset, rows, cols, nf4, dynamic};
+  if (nf4_matmul(sgemm, &w, x, y, m, transW != 0) != 0) napi_throw_error(env, NULL, "retort_blas.nf4Matmul: out of memory for the dequantization panel");
+  return NULL;
+}
+
+/* denseMatmul(x, y, m, w, rows, cols, transW): y = x W^T (transW) or x W for a float32 W [rows, cols]
+ * held anywhere (typed arrays). */
+static napi_value dense_matmul_js(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!loaded(env)) return NULL;
+  if (argc != 7) {
+    napi_throw_error(env, NULL, "retort_blas.denseMatmul takes 7 arguments");
+    return NULL;
   }
+  float *x, *y, *w;
+  int64_t xLen, yLen, wLen, m, rows, cols, transW;
+  TYPED(0, napi_float32_array, x, xLen);
+  TYPED(1, napi_float32_array, y, yLen);
+  CHECK(napi_get_value_int64(env, argv[2], &m));
+  TYPED(3, napi_float32_array, w, wLen);
+  CHECK(napi_get_value_int64(env, argv[4], &rows));
+  CHECK(napi_get_value_int64(env, argv[5], &cols));
+  CHECK(napi_get_value_int64(env, argv[6], &transW));
+  if (!product_shapes(env, m, rows, cols, transW != 0, xLen, yLen)) return NULL;
+  if (wLen != rows * cols) {
+    napi_throw_range_error(env, NULL, "retort_blas.denseMatmul: w does not hold rows x cols values");
+    return NULL;
+  }
+  if (m == 0 || rows == 0 || cols == 0) {
+    for (int64_t i = 0; i < yLen; i++) y[i] = 0;
+    return NULL;
+  }
+  if (transW)
+    sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)m, (blasint)rows, (blasint)cols, 1.0f, x, (blasint)cols, w, (blasint)cols, 0.0f, y, (blasint)rows);
+  else
+    sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)cols, (blasint)rows, 1.0f, x, (blasint)rows, w, (blasint)cols, 0.0f, y, (blasint)cols);
   return NULL;
 }
 
@@ -181,6 +231,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"open", NULL, open_blas, NULL, NULL, NULL, napi_default, NULL},
       {"matmul", NULL, matmul, NULL, NULL, NULL, napi_default, NULL},
       {"nf4Matmul", NULL, nf4_matmul_js, NULL, NULL, NULL, napi_default, NULL},
+      {"denseMatmul", NULL, dense_matmul_js, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
       {"core", NULL, core, NULL, NULL, NULL, napi_default, NULL},

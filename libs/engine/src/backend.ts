@@ -16,6 +16,8 @@ export interface BackendInfo {
   detail: string;
   /** On webgpu: the adapter, its kind and limits. */
   adapter?: WebGpuAdapter;
+  /** wasm with the native addon: frozen weights stay in host memory, outside the 4 GiB heap (host-weights.ts). */
+  weightsOnHost?: boolean;
 }
 
 let active: BackendInfo | undefined;
@@ -41,7 +43,7 @@ function shareIdentity(backendName: string): void {
 }
 
 /** Loads a backend package and returns the tfjs backend name it registers, or throws. */
-async function load(name: BackendName, explicit: boolean): Promise<{ tfjsName: string; detail: string; slowMatMulFlags?: boolean; adapter?: WebGpuAdapter }> {
+async function load(name: BackendName, explicit: boolean): Promise<{ tfjsName: string; detail: string; slowMatMulFlags?: boolean; adapter?: WebGpuAdapter; weightsOnHost?: boolean }> {
   switch (name) {
     case 'node-gpu':
     case 'node': {
@@ -65,7 +67,9 @@ async function load(name: BackendName, explicit: boolean): Promise<{ tfjsName: s
       const { blas, why } = loadNativeBlas();
       if (blas) installNativeMatMul(blas, Number(process.env.RETORT_BLAS_THREADS) || undefined);
       const matmul = blas ? `matmul: OpenBLAS ${blas.core()}, ${blas.threads()} thread(s)` : `matmul: XNNPACK (native BLAS ${why})`;
-      return { tfjsName: 'wasm', detail: `${simd ? 'simd' : 'no simd'}, 1 thread, ${matmul}`, slowMatMulFlags: !blas };
+      const onHost = blas && process.env.RETORT_HOST_WEIGHTS !== '0';
+      const detail = `${simd ? 'simd' : 'no simd'}, 1 thread, ${matmul}${onHost ? ', frozen weights in host memory' : ''}`;
+      return { tfjsName: 'wasm', detail, slowMatMulFlags: !blas, weightsOnHost: !!onHost };
     }
     case 'cpu':
       require('@tensorflow/tfjs-backend-cpu');
@@ -106,11 +110,11 @@ export async function initBackend(
 }
 
 async function activate(name: BackendName, explicit: boolean): Promise<BackendInfo> {
-  const { tfjsName, detail, slowMatMulFlags, adapter } = await load(name, explicit);
+  const { tfjsName, detail, slowMatMulFlags, adapter, weightsOnHost } = await load(name, explicit);
   if (!(await tf.setBackend(tfjsName))) throw new Error(`tf.setBackend('${tfjsName}') failed`);
   await tf.ready();
   setWasmLayout(slowMatMulFlags ?? false);
-  return { name, tfjsName, detail, adapter };
+  return { name, tfjsName, detail, adapter, ...(weightsOnHost ? { weightsOnHost } : {}) };
 }
 
 /**
@@ -121,6 +125,11 @@ export async function switchBackend(name: BackendName): Promise<BackendInfo> {
   registerGradients();
   active = await activate(name, true);
   return active;
+}
+
+/** Whether models loaded now keep their frozen weights in host memory (wasm with the native addon; RETORT_HOST_WEIGHTS=0 turns it off). */
+export function weightsOnHost(): boolean {
+  return active?.weightsOnHost === true && tf.getBackend() === 'wasm';
 }
 
 /** The backend chosen by initBackend, if any. */

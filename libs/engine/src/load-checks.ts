@@ -1,5 +1,6 @@
 /** Checks made when a model directory is opened, before its weights are read. */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { bindingRefusal, formatBytes, planMemory, WASM_MAX_BYTES } from '@retort/contracts';
 import { activeBackend } from './backend';
@@ -32,21 +33,26 @@ export function checkTokenizerFits(dir: string, config: ModelConfig): void {
 }
 
 /**
- * The weights alone must fit the wasm backend's 4 GiB, and on webgpu each weight one storage binding;
- * the error says how much they take.
+ * The weights alone must fit the wasm backend's 4 GiB (or, held in host memory with the native
+ * addon, this machine's memory), and on webgpu each weight one storage binding; the error says how
+ * much they take.
  */
-export function checkDeviceFits(dir: string, config: ModelConfig, quant: Quant): void {
+export function checkDeviceFits(dir: string, config: ModelConfig, quant: Quant, onHost: boolean): void {
   const backend = activeBackend();
   if (backend?.adapter) {
     const why = bindingRefusal({ config: config.raw as never, method: quant === 'nf4' ? 'qlora' : 'lora', seq: 1, batch: 1, task: 'generate', backend: 'webgpu' }, backend.adapter.limits.maxStorageBufferBindingSize);
     if (why) throw new Error(`${dir}: ${why}`);
   }
   if (backend?.name !== 'wasm') return;
-  const plan = planMemory({ config: config.raw as never, method: quant === 'nf4' ? 'qlora' : 'lora', seq: 1, batch: 1, task: 'generate', backend: 'wasm' });
-  if (plan.bytes.weights > WASM_MAX_BYTES) {
+  const plan = planMemory({ config: config.raw as never, method: quant === 'nf4' ? 'qlora' : 'lora', seq: 1, batch: 1, task: 'generate', backend: 'wasm', weightsOnHost: onHost });
+  const as = quant === 'nf4' ? 'NF4 (QLoRA)' : 'float32';
+  if (onHost && plan.bytes.weights > os.totalmem()) {
+    throw new Error(`${dir}: its weights take ${formatBytes(plan.bytes.weights)} as ${as} in host memory, more than this machine's ${formatBytes(os.totalmem())}` + (quant === 'nf4' ? '' : '; load it with --quant nf4 (QLoRA)'));
+  }
+  if (plan.bytes.device > WASM_MAX_BYTES) {
     throw new Error(
-      `${dir}: its weights take ${formatBytes(plan.bytes.weights)} as ${quant === 'nf4' ? 'NF4 (QLoRA)' : 'float32'} on the device, more than the ${formatBytes(WASM_MAX_BYTES)} the wasm backend can address` +
-        (quant === 'nf4' ? '; use a GPU backend (RETORT_BACKEND)' : '; load it with --quant nf4 (QLoRA) or use a GPU backend (RETORT_BACKEND)'),
+      `${dir}: its weights take ${formatBytes(onHost ? plan.bytes.device : plan.bytes.weights)} as ${as} on the device, more than the ${formatBytes(WASM_MAX_BYTES)} the wasm backend can address` +
+        (quant === 'nf4' || onHost ? '; use a GPU backend (RETORT_BACKEND)' : '; load it with --quant nf4 (QLoRA) or use a GPU backend (RETORT_BACKEND)'),
     );
   }
 }

@@ -4,6 +4,8 @@ import { expectedWeights, moduleName, projectionHasBias, PROJECTIONS } from '@re
 import type { Projection } from '@retort/contracts';
 import { ModelConfig, RopeScaling } from './config';
 import { HostCheckpoint, openCheckpoint, TensorSource } from './checkpoint';
+import { weightsOnHost } from './backend';
+import { hostRows, HostMatrix, hostWeightBytes, hostWeightShape, isHostMatrix } from './host-weights';
 import { checkDeviceFits, checkTokenizerFits } from './load-checks';
 import { HostTensor } from './safetensors';
 import { AsyncTensorToWrite } from './safetensors-file';
@@ -29,6 +31,11 @@ export interface LoadOptions {
    * the device (QLoRA). Embeddings, norms, biases and lm_head stay float32, as in bitsandbytes.
    */
   quant?: Quant;
+  /**
+   * Where the frozen matrices (projections, embedding, lm_head) are held: default `host` on wasm with
+   * the native addon (outside its 4 GiB heap; host-weights.ts), `device` elsewhere.
+   */
+  weights?: 'device' | 'host';
 }
 
 /** A host checkpoint as a tensor source. */
@@ -60,11 +67,24 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
   }
   const get = (n: string): HostTensor => ck.read(n);
   const vec = (n: string) => tf.tensor1d(get(n).data);
-  const mat = (n: string) => tf.tensor2d(get(n).data, get(n).shape as [number, number]);
+  const mat = (n: string) => {
+    const t = get(n); // one read: each call of get reads the tensor from its file again
+    return tf.tensor2d(t.data, t.shape as [number, number]);
+  };
+  const hostMat = (n: string): HostMatrix => {
+    const t = get(n);
+    return { shape: t.shape as [number, number], data: t.data };
+  };
   const quant = opts.quant ?? 'none';
   if (quant !== 'none' && quant !== 'nf4') throw new Error(`quant "${quant as string}" is not supported (none, nf4)`);
+  const onHost = (opts.weights ?? (weightsOnHost() ? 'host' : 'device')) === 'host';
   const linear = (i: number, p: Projection): Linear => {
     const name = moduleName(i, p);
+    const bias = () => (projectionHasBias(c, p) ? vec(`${name}.bias`) : undefined);
+    if (onHost) {
+      const w = hostMat(`${name}.weight`);
+      return { name, host: quant === 'nf4' ? { nf4: quantizeNf4(w.data, w.shape) } : { dense: w }, bias: bias() };
+    }
     if (quant === 'nf4') {
       const w = get(`${name}.weight`);
       return { name, nf4: uploadNf4(quantizeNf4(w.data, w.shape as [number, number])), bias: projectionHasBias(c, p) ? vec(`${name}.bias`) : undefined };
@@ -85,8 +105,8 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
       proj,
     });
   }
-  const embed = mat('model.embed_tokens.weight');
-  const lmHead = c.tieWordEmbeddings ? embed : mat('lm_head.weight');
+  const embed = onHost ? hostMat('model.embed_tokens.weight') : mat('model.embed_tokens.weight');
+  const lmHead = c.tieWordEmbeddings ? embed : onHost ? hostMat('lm_head.weight') : mat('lm_head.weight');
   const rot = rotateHalfMatrix(c.headDim);
   const rotate = tf.tensor2d(rot, [c.headDim, c.headDim]);
   return {
@@ -103,14 +123,15 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
 /**
  * Loads a model directory tensor by tensor (files of any size, single or sharded). Before any weight
  * is read: the tokenizer's ids must fit vocab_size, and on the wasm backend the weights must fit its
- * 4 GiB, else the error gives the numbers.
+ * 4 GiB (held in host memory: the machine's memory), else the error gives the numbers.
  */
 export function loadModel(dir: string, opts: LoadOptions = {}): Model {
   const reader = openCheckpoint(dir);
   try {
     checkTokenizerFits(dir, reader.config);
-    checkDeviceFits(dir, reader.config, opts.quant ?? 'none');
-    return buildModel(reader, opts);
+    const weights = opts.weights ?? (weightsOnHost() ? 'host' : 'device');
+    checkDeviceFits(dir, reader.config, opts.quant ?? 'none', weights === 'host');
+    return buildModel(reader, { ...opts, weights });
   } finally {
     reader.close();
   }
@@ -118,6 +139,7 @@ export function loadModel(dir: string, opts: LoadOptions = {}): Model {
 
 /** The frozen weight of a linear layer, as the products in ops.ts take it. */
 export function frozenOf(lin: Linear): Frozen {
+  if (lin.host) return { host: lin.host };
   if (lin.nf4) return { nf4: lin.nf4 };
   if (!lin.wt) throw new Error(`${lin.name}: linear layer without weights`);
   return { wt: lin.wt };
@@ -125,6 +147,7 @@ export function frozenOf(lin: Linear): Frozen {
 
 /** W [out, in] of a linear layer on the host (dequantized when NF4), read from the device asynchronously. */
 export async function linearWeightHost(lin: Linear): Promise<{ shape: [number, number]; data: Float32Array }> {
+  if (lin.host) return { shape: hostWeightShape(lin.host), data: lin.host.dense ? lin.host.dense.data : dequantizeNf4Host(lin.host.nf4!) };
   if (lin.nf4) return { shape: lin.nf4.shape, data: dequantizeNf4Host(await downloadNf4(lin.nf4)) };
   const w = tf.transpose(lin.wt!);
   try {
@@ -143,8 +166,12 @@ export async function quantizeModel(model: Model): Promise<Model> {
   for (const l of model.layers) {
     for (const p of PROJECTIONS) {
       const lin = l.proj[p];
-      if (lin.nf4) continue;
+      if (lin.nf4 || lin.host?.nf4) continue;
       const w = await linearWeightHost(lin);
+      if (lin.host) {
+        lin.host = { nf4: quantizeNf4(w.data, w.shape) };
+        continue;
+      }
       lin.nf4 = uploadNf4(quantizeNf4(w.data, w.shape));
       lin.wt!.dispose();
       delete lin.wt;
@@ -153,12 +180,14 @@ export async function quantizeModel(model: Model): Promise<Model> {
   return model;
 }
 
-/** How the frozen linear weights are stored, and what they take on the device. */
+/** How the frozen linear weights are stored, and what they take. */
 export interface LinearStorage {
   quant: Quant;
+  /** Where they are held: on the device, or in host memory (host-weights.ts). */
+  where: 'device' | 'host';
   /** Parameters of the linear projections (biases not included). */
   params: number;
-  /** Bytes their weights take on the device, counted from the tensors held. */
+  /** Bytes their weights take where they are held, counted from the tensors or arrays held. */
   bytes: number;
   bytesPerParam: number;
 }
@@ -167,10 +196,17 @@ export function linearStorage(model: Model): LinearStorage {
   let params = 0;
   let bytes = 0;
   let quantized = 0;
+  let onHost = 0;
   for (const l of model.layers) {
     for (const p of PROJECTIONS) {
       const lin = l.proj[p];
-      if (lin.nf4) {
+      if (lin.host) {
+        onHost++;
+        if (lin.host.nf4) quantized++;
+        const [rows, cols] = hostWeightShape(lin.host);
+        params += rows * cols;
+        bytes += hostWeightBytes(lin.host);
+      } else if (lin.nf4) {
         quantized++;
         params += lin.nf4.shape[0] * lin.nf4.shape[1];
         bytes += nf4Bytes(lin.nf4);
@@ -180,7 +216,7 @@ export function linearStorage(model: Model): LinearStorage {
       }
     }
   }
-  return { quant: quantized ? 'nf4' : 'none', params, bytes, bytesPerParam: params ? bytes / params : 0 };
+  return { quant: quantized ? 'nf4' : 'none', where: onHost ? 'host' : 'device', params, bytes, bytesPerParam: params ? bytes / params : 0 };
 }
 
 /**
@@ -189,12 +225,12 @@ export function linearStorage(model: Model): LinearStorage {
  */
 export function modelTensors(model: Model): AsyncTensorToWrite[] {
   const out: AsyncTensorToWrite[] = [];
-  const put = (name: string, t: tf.Tensor) =>
+  const put = (name: string, t: tf.Tensor | HostMatrix) =>
     out.push({
       name,
       shape: t.shape,
       data: async function* () {
-        yield (await t.data()) as Float32Array;
+        yield t instanceof tf.Tensor ? ((await t.data()) as Float32Array) : t.data;
       },
     });
   put('model.embed_tokens.weight', model.embed);
@@ -203,7 +239,8 @@ export function modelTensors(model: Model): AsyncTensorToWrite[] {
     put(`model.layers.${i}.post_attention_layernorm.weight`, l.postNorm);
     for (const p of PROJECTIONS) {
       const lin = l.proj[p];
-      const [inp, outDim] = lin.nf4 ? [lin.nf4.shape[1], lin.nf4.shape[0]] : lin.wt!.shape;
+      const w = lin.host ? hostWeightShape(lin.host) : lin.nf4?.shape;
+      const [inp, outDim] = w ? [w[1], w[0]] : lin.wt!.shape;
       out.push({
         name: `${lin.name}.weight`,
         shape: [outDim, inp],
@@ -229,8 +266,9 @@ export async function modelToHost(model: Model): Promise<Map<string, HostTensor>
 }
 
 export function disposeModel(model: Model): void {
-  const ts: tf.Tensor[] = [model.embed, model.norm, model.rotate, model.rotateT];
-  if (model.lmHead !== model.embed) ts.push(model.lmHead);
+  const ts: tf.Tensor[] = [model.norm, model.rotate, model.rotateT];
+  if (!isHostMatrix(model.embed)) ts.push(model.embed);
+  if (model.lmHead !== model.embed && !isHostMatrix(model.lmHead)) ts.push(model.lmHead);
   for (const l of model.layers) {
     ts.push(l.inputNorm, l.postNorm);
     for (const p of PROJECTIONS) {
@@ -430,8 +468,7 @@ export function forwardHidden(model: Model, ids: number[][], opts: ForwardOption
   const d = c.headDim;
   const g = c.numHeads / c.numKvHeads;
   const past = opts.cache?.length ?? 0;
-  const flat = tf.tensor1d(ids.flat(), 'int32');
-  let x = tf.gather(model.embed, flat) as tf.Tensor2D; // [B*T, hidden]
+  let x = isHostMatrix(model.embed) ? hostRows(model.embed, ids.flat()) : (tf.gather(model.embed, tf.tensor1d(ids.flat(), 'int32')) as tf.Tensor2D); // [B*T, hidden]
   const { cos, sin } = ropeTables(c, T, past);
   const cos3 = tf.reshape(cos, [T, 1, d]) as tf.Tensor3D;
   const sin3 = tf.reshape(sin, [T, 1, d]) as tf.Tensor3D;
@@ -446,6 +483,7 @@ export function forwardHidden(model: Model, ids: number[][], opts: ForwardOption
 
 /** Logits [N, vocab] from hidden states [N, hidden]. */
 export function lmHead(model: Model, hidden: tf.Tensor2D): tf.Tensor2D {
+  if (isHostMatrix(model.lmHead)) return frozenMatmul(hidden, { host: { dense: model.lmHead } });
   return constMatmulT(hidden, model.lmHead);
 }
 

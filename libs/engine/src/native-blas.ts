@@ -7,8 +7,10 @@ interface RetortBlas {
   /** Loads OpenBLAS (dlopen), with OPENBLAS_CORETYPE set to `coreType` unless the environment has one. */
   open(coreType: string | null): void;
   matmul(heap: ArrayBuffer, aOff: number, bOff: number, cOff: number, batch: number, m: number, n: number, k: number, transA: number, transB: number, aStride: number, bStride: number): void;
-  /** x times an NF4 weight W [rows, cols] (W^T when transW), offsets in bytes: native/nf4_matmul.h. */
-  nf4Matmul(heap: ArrayBuffer, xOff: number, codesOff: number, qabsmaxOff: number, absmax2Off: number, yOff: number, m: number, rows: number, cols: number, transW: number, offset: number, nf4: Float32Array, dynamic: Float32Array): void;
+  /** y = x W^T (transW) or x W for an NF4 weight W [rows, cols]: native/nf4_matmul.h. */
+  nf4Matmul(x: Float32Array, y: Float32Array, m: number, codes: Int32Array, qabsmax: Int32Array, absmax2: Float32Array, rows: number, cols: number, transW: number, offset: number, nf4: Float32Array, dynamic: Float32Array): void;
+  /** y = x W^T (transW) or x W for a float32 W [rows, cols]. */
+  denseMatmul(x: Float32Array, y: Float32Array, m: number, w: Float32Array, rows: number, cols: number, transW: number): void;
   setThreads(threads: number): void;
   threads(): number;
   core(): string;

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { dequantizeNf4, Nf4Weight } from './nf4';
-import { nf4MatmulNative } from './nf4-native';
+import { frozenProduct, HostWeight } from './host-weights';
 
 let wasmLayout = false;
 
@@ -55,9 +55,10 @@ export function constMatmulT(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
 /**
  * The frozen weight of a linear layer y = x W^T: dense and transposed (`wt` [in, out]), or NF4 codes
  * of W [out, in] that are dequantized where they are used, in the forward pass and again in the
- * backward pass (as bitsandbytes' MatMul4Bit does), the float copy freed right after each product.
+ * backward pass (as bitsandbytes' MatMul4Bit does), the float copy freed right after each product;
+ * or W [out, in] in host memory, multiplied there (host-weights.ts).
  */
-export type Frozen = { wt: tf.Tensor2D; nf4?: undefined } | { nf4: Nf4Weight; wt?: undefined };
+export type Frozen = { wt: tf.Tensor2D; nf4?: undefined; host?: undefined } | { nf4: Nf4Weight; wt?: undefined; host?: undefined } | { host: HostWeight; wt?: undefined; nf4?: undefined };
 
 function asFrozen(w: tf.Tensor2D | Frozen): Frozen {
   return w instanceof tf.Tensor ? { wt: w } : w;
@@ -66,8 +67,9 @@ function asFrozen(w: tf.Tensor2D | Frozen): Frozen {
 /** x [N,in] W^T -> [N,out]. */
 function frozenForward(x: tf.Tensor2D, f: Frozen): tf.Tensor2D {
   if (f.wt) return tf.matMul(x, f.wt);
+  if (f.host) return frozenProduct(x, f.host, true)!;
   const q = f.nf4!;
-  const native = nf4MatmulNative(x, q, true);
+  const native = frozenProduct(x, { heapNf4: q }, true);
   if (native) return native;
   return tf.tidy(() => {
     const W = dequantizeNf4(q); // [out, in]
@@ -78,8 +80,9 @@ function frozenForward(x: tf.Tensor2D, f: Frozen): tf.Tensor2D {
 /** dy [N,out] W -> [N,in]. */
 function frozenBackward(dy: tf.Tensor2D, f: Frozen): tf.Tensor2D {
   if (f.wt) return mm(dy, f.wt, false, true);
+  if (f.host) return frozenProduct(dy, f.host, false)!;
   const q = f.nf4!;
-  return nf4MatmulNative(dy, q, false) ?? tf.tidy(() => tf.matMul(dy, dequantizeNf4(q)));
+  return frozenProduct(dy, { heapNf4: q }, false) ?? tf.tidy(() => tf.matMul(dy, dequantizeNf4(q)));
 }
 
 /** x [N,in] times a frozen weight, dense or NF4 (no gradient for the weight). */

@@ -125,9 +125,9 @@ export async function mergeAdapter(model: Model, adapter: LoraAdapter): Promise<
       const m = adapter.modules.get(lin.name);
       if (!m) continue;
       // An NF4 base is dequantized first (the merged model is float32, as PEFT's merge of a QLoRA model).
-      const host = lin.wt ? undefined : (await linearWeightHost(lin)).data;
+      const host = lin.wt ? undefined : await linearWeightHost(lin);
       const wt = tf.tidy(() => {
-        const base = lin.wt ?? tf.transpose(tf.tensor2d(host!, lin.nf4!.shape));
+        const base = lin.wt ?? tf.transpose(tf.tensor2d(host!.data, host!.shape));
         return tf.add(base, tf.mul(tf.matMul(m.at, m.bt), adapter.scale)) as tf.Tensor2D;
       });
       const allFinite = tf.tidy(() => tf.all(tf.isFinite(wt)));
@@ -136,6 +136,15 @@ export async function mergeAdapter(model: Model, adapter: LoraAdapter): Promise<
       if (!finite) {
         wt.dispose();
         throw new Error(`merge: ${lin.name} has non-finite values after merging the adapter`);
+      }
+      if (lin.host) {
+        // Frozen weights in host memory stay there: W [out, in] back from the merged [in, out].
+        const w = tf.transpose(wt);
+        wt.dispose();
+        const data = (await w.data()) as Float32Array;
+        proj[p] = { name: lin.name, host: { dense: { shape: w.shape as [number, number], data } }, bias: lin.bias };
+        w.dispose();
+        continue;
       }
       proj[p] = { name: lin.name, wt, bias: lin.bias };
     }

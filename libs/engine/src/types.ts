@@ -1,18 +1,21 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Projection } from '@retort/contracts';
 import type { ModelConfig } from './config';
+import type { HostMatrix, HostWeight } from './host-weights';
 import type { Nf4Weight } from './nf4';
 
 /**
- * A frozen linear layer y = x W^T + bias. Its weight is held either dense and transposed for plain
- * matMul (`wt` [in, out]), or, in a QLoRA base, as NF4 codes of W [out, in] (`nf4`), dequantized
- * inside the forward pass when the layer runs. Exactly one of the two is set.
+ * A frozen linear layer y = x W^T + bias. Its weight is held on the device either dense and
+ * transposed for plain matMul (`wt` [in, out]), or, in a QLoRA base, as NF4 codes of W [out, in]
+ * (`nf4`), dequantized inside the forward pass when the layer runs; or, on wasm with the native
+ * addon, in host memory (`host`: W [out, in], float32 or NF4). Exactly one of the three is set.
  */
 export interface Linear {
   /** Hugging Face module path, e.g. `model.layers.0.self_attn.q_proj`. */
   name: string;
   wt?: tf.Tensor2D; // [in, out]
   nf4?: Nf4Weight; // W [out, in], NF4 with double quantization
+  host?: HostWeight; // W [out, in]
   bias?: tf.Tensor1D; // [out]
 }
 
@@ -27,10 +30,11 @@ export interface Layer {
 
 export interface Model {
   config: ModelConfig;
-  embed: tf.Tensor2D; // [vocab, hidden]
+  /** On the device, or in host memory where the model's frozen weights are (host-weights.ts). */
+  embed: tf.Tensor2D | HostMatrix; // [vocab, hidden]
   layers: Layer[];
   norm: tf.Tensor1D; // [hidden]
-  lmHead: tf.Tensor2D; // [vocab, hidden] (the embedding itself when tied)
+  lmHead: tf.Tensor2D | HostMatrix; // [vocab, hidden] (the embedding itself when tied)
   rotate: tf.Tensor2D; // [headDim, headDim]: x rotate = rotate_half(x)
   rotateT: tf.Tensor2D;
 }

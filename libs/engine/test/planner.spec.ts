@@ -57,6 +57,30 @@ describe('memory planner', () => {
     expect(fitPools(plan, []).largest).toBeUndefined();
   });
 
+  it('with the frozen weights in host memory, the device holds the rest: a 7B QLoRA step fits a wasm pool with the native addon', () => {
+    const input = { size: '7b', method: 'qlora', seq: 128, batch: 1, rank: 8, backend: 'wasm', checkpoint: true } as const;
+    const onDevice = planMemory(input);
+    const onHost = planMemory({ ...input, weightsOnHost: true });
+    expect(onDevice.bytes.device).toBe(onDevice.bytes.total);
+    // The seven projections as NF4, the embedding and the untied lm_head as float32.
+    const [V, D] = [152064, 3584];
+    expect(onHost.bytes.frozenMatrices).toBeGreaterThan(onHost.bytes.weights - 4 * 2 * V * D); // all but norms and biases
+    expect(onHost.bytes.frozenMatrices).toBeLessThan(onHost.bytes.weights);
+    expect(onHost.bytes.device).toBe(onHost.bytes.total - onHost.bytes.frozenMatrices);
+    expect(onHost.bytes.device).toBeLessThan(WASM_MAX_BYTES);
+    expect(onDevice.bytes.device).toBeGreaterThan(WASM_MAX_BYTES);
+    const pools = [
+      { name: 'wasm-4GiB', memoryBytes: 4 * GiB, backend: 'wasm' },
+      { name: 'wasm-host-24GiB', memoryBytes: 24 * GiB, backend: 'wasm', weightsOnHost: true },
+      { name: 'wasm-host-8GiB', memoryBytes: 8 * GiB, backend: 'wasm', weightsOnHost: true },
+    ];
+    expect(fitPools(onHost, pools).fits.map((p) => p.name)).toEqual(['wasm-host-24GiB']);
+    // A step whose heap part alone exceeds 4 GiB does not fit, however much host memory there is.
+    const long = planMemory({ ...input, seq: 8192, batch: 4, weightsOnHost: true });
+    expect(long.bytes.device).toBeGreaterThan(WASM_MAX_BYTES);
+    expect(fitPools(long, [{ name: 'big', memoryBytes: 512 * GiB, backend: 'wasm', weightsOnHost: true }]).fits).toEqual([]);
+  });
+
   it('imports nothing but its own files (no tfjs: the API uses it)', () => {
     const dir = path.join(__dirname, '..', '..', 'contracts', 'src', 'planner');
     for (const f of fs.readdirSync(dir)) {
@@ -99,8 +123,8 @@ describe('planner estimate vs measured tf.memory() peak of a training step', () 
     });
     const res = await train({ model, train: examples, config: trainConfig({ steps: 1, batchSize: B, lora: { r: 4 } }), padId: 0, profileMemory: true });
     const measured = res.peakBytes! - before;
-    const backend = (await initBackend()).name;
-    const plan = (kd: boolean) => planMemory({ config: raw, method: 'lora', seq: T, batch: B, rank: 4, backend, kd }).bytes.total;
+    const { name: backend, weightsOnHost } = await initBackend();
+    const plan = (kd: boolean) => planMemory({ config: raw, method: 'lora', seq: T, batch: B, rank: 4, backend, kd, weightsOnHost }).bytes.device;
     ratios.push(`lora+kd ${(plan(true) / measured).toFixed(3)}`);
     expect(plan(true) / measured).toBeGreaterThan(0.8);
     expect(plan(true) / measured).toBeLessThan(1.2);
@@ -125,11 +149,11 @@ describe('planner estimate vs measured tf.memory() peak of a training step', () 
       const quant = method === 'qlora' ? 'nf4' : 'none';
       const res = await train({ model, train: examples, config: trainConfig({ quant, steps: 1, batchSize: B, lora: { r }, gradientCheckpointing: checkpoint }), padId: 0, profileMemory: true });
       const measured = res.peakBytes! - before; // model, adapter, AdamW state and the step's peak
-      const backend = (await initBackend()).name;
-      const plan = planMemory({ config: raw, method, seq: T, batch: B, rank: r, backend, checkpoint });
-      ratios.push(`${method}${checkpoint ? '+ckpt' : ''} ${(plan.bytes.total / measured).toFixed(3)}`);
-      expect(plan.bytes.total / measured).toBeGreaterThan(0.8);
-      expect(plan.bytes.total / measured).toBeLessThan(1.2);
+      const { name: backend, weightsOnHost } = await initBackend();
+      const plan = planMemory({ config: raw, method, seq: T, batch: B, rank: r, backend, checkpoint, weightsOnHost });
+      ratios.push(`${method}${checkpoint ? '+ckpt' : ''} ${(plan.bytes.device / measured).toFixed(3)}`);
+      expect(plan.bytes.device / measured).toBeGreaterThan(0.8);
+      expect(plan.bytes.device / measured).toBeLessThan(1.2);
       disposeLora(res.adapter);
       disposeModel(model);
     },

@@ -44,7 +44,7 @@ export interface Checkpoint {
 export interface WorkersView {
   workers: { name: string; backend: string; memoryBytes: number; queues: string[]; startedAt: string }[];
   /** Workers of the train queue grouped by backend and memory (the planner's fitPools input). */
-  trainPools: { name: string; memoryBytes: number; backend: string; workers: number }[];
+  trainPools: { name: string; memoryBytes: number; backend: string; workers: number; weightsOnHost?: boolean }[];
 }
 
 export interface AnswerScores {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import type { FlowJob, FlowProducer, Queue } from 'bullmq';
-import { bindingRefusal, CreateGenerateRunSchema, JOB_RUN_KINDS, fitPools, isFinishedRun, isUuid, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig, teacherMaxTokensDefault } from '@retort/contracts';
+import { bindingRefusal, WASM_MAX_BYTES, CreateGenerateRunSchema, JOB_RUN_KINDS, fitPools, isFinishedRun, isUuid, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig, teacherMaxTokensDefault } from '@retort/contracts';
 import { Repositories, type AdapterVersion, type Checkpoint, type DatasetVersion, type Endpoint, type Run, type RunEvent } from '@retort/db';
 import { createTeacherClient } from '@retort/teacher';
 import { AuditService } from '../audit/audit.service';
@@ -133,23 +133,34 @@ export class RunsService {
   private async checkCapacity(modelConfig: Record<string, any>, hp: CreateTrainRunDto['hyperparameters'], kd = false): Promise<void> {
     const pools = workerPools(await this.workers.list(), QueueName.train);
     if (!pools.length) return;
-    let plan;
     const input = trainingPlanInput(modelConfig as ModelConfigLike, hp, pools[0].backend as PlanBackend, { kd });
-    try {
-      plan = planMemory(input);
-    } catch (err) {
-      throw new ProblemException(400, 'validation', `cannot plan the memory of this model: ${(err as Error).message}`, { errors: [{ path: 'baseModel', message: (err as Error).message }] });
-    }
-    const fit = fitPools(plan, pools);
+    // Pools that hold the frozen weights on the host get the plan made for that (no NF4 dequantization on the device).
+    const planFor = (onHost: boolean) => {
+      try {
+        return planMemory({ ...input, weightsOnHost: onHost });
+      } catch (err) {
+        throw new ProblemException(400, 'validation', `cannot plan the memory of this model: ${(err as Error).message}`, { errors: [{ path: 'baseModel', message: (err as Error).message }] });
+      }
+    };
+    const fits = [false, true].flatMap((onHost) => {
+      const group = pools.filter((p) => (p.weightsOnHost === true) === onHost);
+      if (!group.length) return [];
+      const plan = planFor(onHost);
+      return [{ plan, fit: fitPools(plan, group) }];
+    });
     // A webgpu pool also needs the job's largest tensor to fit one storage binding.
     const refusals = new Map(pools.map((p) => [p.name, p.maxBindingBytes === undefined ? undefined : bindingRefusal(input, p.maxBindingBytes)]));
-    if (fit.fits.some((p) => !refusals.get(p.name))) return;
-    const bound = fit.fits.find((p) => refusals.get(p.name));
+    const fitting = fits.flatMap((f) => f.fit.fits);
+    if (fitting.some((p) => !refusals.get(p.name))) return;
+    const bound = fitting.find((p) => refusals.get(p.name));
     if (bound) {
       throw new ProblemException(422, 'tensor-too-large', `this run cannot run on worker pool ${bound.name}: ${refusals.get(bound.name)}`, { errors: [{ path: 'hyperparameters', message: refusals.get(bound.name)! }] });
     }
+    const { plan, fit } = fits.reduce((a, b) => (b.fit.largest!.usableBytes > a.fit.largest!.usableBytes ? b : a));
     const largest = fit.largest!;
-    throw new ProblemException(422, 'insufficient-memory', `this run needs about ${formatBytes(fit.needBytes)} (${hp.method}, seq ${hp.maxSeqLen}, batch ${hp.batchSize}); the largest worker pool, ${largest.name}, holds ${formatBytes(largest.usableBytes)}`, {
+    // A pool with its frozen weights on the host can hold the whole and still not the rest in its 4 GiB heap.
+    const heap = largest.weightsOnHost && fit.needBytes <= largest.usableBytes ? `, of which its wasm heap ${formatBytes(WASM_MAX_BYTES)}: this run needs ${formatBytes(fit.needBytes - plan.bytes.frozenMatrices)} there besides ${formatBytes(plan.bytes.frozenMatrices)} of frozen weights in host memory` : '';
+    throw new ProblemException(422, 'insufficient-memory', `this run needs about ${formatBytes(fit.needBytes)} (${hp.method}, seq ${hp.maxSeqLen}, batch ${hp.batchSize}); the largest worker pool, ${largest.name}, holds ${formatBytes(largest.usableBytes)}${heap}`, {
       errors: [{ path: 'hyperparameters', message: `needs ${formatBytes(fit.needBytes)}, largest pool ${largest.name} has ${formatBytes(largest.usableBytes)}` }],
     });
   }

@@ -90,6 +90,7 @@ export function registerModelCommand(program: Command): void {
     .addOption(new Option('--task <t>', 'one training step, or generation with a KV cache').choices(['train', 'generate']).default('train'))
     .option('--gradient-checkpointing', 'training that recomputes each layer in the backward pass', false)
     .option('--kd', "training with token-level KD (the teacher's top-k logprobs at every target)", false)
+    .option('--weights-on-host', 'the frozen projections, embedding and lm_head held in host memory (wasm with the native addon: outside its 4 GiB heap)', false)
     .action((o: Record<string, any>, cmd: Command) => {
       if (!o.config === !o.size) throw new Error('give one of --config FILE or --size (1.5b, 7b, 8b, 14b, 32b, 70b)');
       let config: Record<string, unknown> | undefined;
@@ -112,6 +113,7 @@ export function registerModelCommand(program: Command): void {
         task: o.task,
         checkpoint: o.gradientCheckpointing,
         kd: o.kd,
+        weightsOnHost: o.weightsOnHost,
       });
       if (cmd.optsWithGlobals().json) process.stdout.write(JSON.stringify(plan) + '\n');
       else process.stdout.write(planText(plan));
@@ -143,6 +145,7 @@ function planText(p: MemoryPlan): string {
     ['overhead', p.bytes.overhead],
     ['total', p.bytes.total],
   ];
+  if (p.input.weightsOnHost) rows.push(['in host memory', p.bytes.frozenMatrices], ['on the device', p.bytes.device]);
   for (const [k, v] of rows) lines.push(`  ${k.padEnd(18)} ${formatBytes(v).padStart(10)}`);
   lines.push('', `  PyTorch reference (estimate, not this engine): ${formatBytes(p.pytorchReference.total)}`, '');
   for (const n of p.notes) lines.push(`- ${n}`);

@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { bindingRefusal, trainingPlanInput, type ModelConfigLike } from '@retort/contracts';
@@ -32,14 +33,15 @@ export function registerTrainCommand(program: Command): void {
       if (why) throw new Error(`this run cannot train on webgpu (${backend.adapter.description}): ${why}`);
     }
     if (backend.name === 'wasm') {
-      // Refused before anything is loaded: the whole step must fit the 4 GiB wasm can address.
-      const plan = planMemory(trainingPlanInput(modelConfig, hp, 'wasm'));
-      if (plan.bytes.total > WASM_MAX_BYTES) {
-        throw new Error(
-          `this run needs about ${formatBytes(plan.bytes.total)} (weights ${formatBytes(plan.bytes.weights)}, activations ${formatBytes(plan.bytes.activations)}; ${hp.method}, seq ${hp.maxSeqLen}, batch ${hp.batchSize}), more than the ${formatBytes(WASM_MAX_BYTES)} the wasm backend can address: ` +
-            `try ${hp.method === 'qlora' ? '' : '--qlora, '}${config.gradientCheckpointing ? '' : '--gradient-checkpointing, '}a smaller --max-seq-len or --batch-size, or a GPU backend (RETORT_BACKEND)`,
-        );
-      }
+      // Refused before anything is loaded: what the step holds in the heap must fit the 4 GiB wasm can
+      // address (with the native addon the frozen weights are beside it, in host memory), and all of it this machine.
+      const onHost = backend.weightsOnHost === true;
+      const plan = planMemory(trainingPlanInput(modelConfig, hp, 'wasm', { weightsOnHost: onHost }));
+      const where = onHost ? ` (${formatBytes(plan.bytes.frozenMatrices)} of frozen weights in host memory, ${formatBytes(plan.bytes.device)} in the wasm heap)` : '';
+      const tryThis = `try ${hp.method === 'qlora' ? '' : '--qlora, '}${config.gradientCheckpointing ? '' : '--gradient-checkpointing, '}a smaller --max-seq-len or --batch-size, or a GPU backend (RETORT_BACKEND)`;
+      const needs = `this run needs about ${formatBytes(plan.bytes.total)}${where} (weights ${formatBytes(plan.bytes.weights)}, activations ${formatBytes(plan.bytes.activations)}; ${hp.method}, seq ${hp.maxSeqLen}, batch ${hp.batchSize})`;
+      if (plan.bytes.device > WASM_MAX_BYTES) throw new Error(`${needs}, more than the ${formatBytes(WASM_MAX_BYTES)} the wasm backend can address: ${tryThis}`);
+      if (plan.bytes.total > os.totalmem()) throw new Error(`${needs}, more than this machine's ${formatBytes(os.totalmem())} of memory: ${tryThis}`);
     }
     const bar = json
       ? undefined

@@ -116,6 +116,10 @@ export function planMemory(input: PlanInput): MemoryPlan {
   }
   // embedding, lm_head (untied; the engine multiplies by it transposed, holding no copy), norms, biases, rotate_half
   const weights = linearBytes + F32 * (nonLinear + 2 * d * d) + (method === 'qlora' ? F32 * (16 + 256) : 0);
+  // What weightsOnHost keeps in host memory: the projections, the embedding and an untied lm_head.
+  const weightsOnHost = input.weightsOnHost === true;
+  const frozenMatrices = linearBytes + F32 * m.V * m.D * (m.tied ? 1 : 2);
+  const onHost = weightsOnHost ? frozenMatrices : 0;
   let loraParams = 0;
   for (const p of targets) {
     const [i, o] = projectionShape(m.spec, p);
@@ -138,7 +142,8 @@ export function planMemory(input: PlanInput): MemoryPlan {
   // Gradients produced by backprop (all held until it ends; measured coefficients), LoRA grads included.
   const gradientsHeld = L * (22 * N * D + 16 * N * (Q + Kv) + 7 * N * I) + N * V + loraParams;
   const attnBackward = (backend === 'wasm' ? 6 : 3) * attnScores;
-  const dequant = method === 'qlora' ? 6.15 * largest : 0;
+  // NF4 dequantized on the device (~6 int32 per weight while unpacking); on the host it is native panels.
+  const dequant = method === 'qlora' && !weightsOnHost ? 6.15 * largest : 0;
   const tables = g(m) * T * T + 2 * T * d;
 
   let activations: number;
@@ -195,13 +200,14 @@ export function planMemory(input: PlanInput): MemoryPlan {
   notes.push('tfjs is float32 only: weights, LoRA, optimizer state and activations are 4 bytes per value');
   if (method === 'qlora') notes.push(`NF4 projections: ${(linearBytes / params.linear).toFixed(4)} bytes/param (codes 0.5 + 8-bit absmax 1/64 + float32 per 256 blocks); embeddings, norms and lm_head stay float32`);
   if (task === 'train' && !checkpoint) notes.push('no gradient checkpointing: activations grow with layers x batch x seq (the largest term for long sequences)');
-  if (backend === 'wasm' && total > WASM_MAX_BYTES) notes.push(`exceeds the 4 GiB the wasm backend can address (32-bit WebAssembly)`);
+  if (weightsOnHost) notes.push(`frozen projections, embedding and lm_head in host memory (${formatBytes(onHost)}): the device holds the rest`);
+  if (backend === 'wasm' && total - onHost > WASM_MAX_BYTES) notes.push(`exceeds the 4 GiB the wasm backend can address (32-bit WebAssembly)`);
 
   return {
     model: { name, family: m.family, layers: L, hidden: D, intermediate: I, heads: H, kvHeads: m.KV, headDim: d, vocab: V, tied: m.tied },
-    input: { method, seq: T, batch: B, rank: r, targets, backend, task, checkpoint, kd, ...(input.size ? { size: input.size.toLowerCase() } : {}) },
+    input: { method, seq: T, batch: B, rank: r, targets, backend, task, checkpoint, kd, weightsOnHost, ...(input.size ? { size: input.size.toLowerCase() } : {}) },
     params: { base: params.base, linear: params.linear, lora: loraParams },
-    bytes: { weights, lora, optimizer, gradients, activations, kvCache, overhead, total },
+    bytes: { weights, lora, optimizer, gradients, activations, kvCache, overhead, total, frozenMatrices, device: total - onHost },
     linearBytesPerParam: linearBytes / params.linear,
     notes,
     pytorchReference: pytorchReference(m, params, method, task, N, B, T, loraParams, H),
@@ -231,13 +237,18 @@ function pytorchReference(m: Dims, params: { base: number; linear: number }, met
   };
 }
 
-/** Which worker pools can hold a plan; wasm pools are capped at 4 GiB. */
+/**
+ * Which worker pools can hold a plan; wasm pools are capped at 4 GiB, except that a pool with its
+ * weights on the host needs only the plan's frozen matrices (projections, embedding, lm_head) beside
+ * the heap: the rest must fit the 4 GiB, the whole its memory.
+ */
 export function fitPools(plan: Pick<MemoryPlan, 'bytes'>, pools: WorkerPool[]): PoolFit {
-  const usable = (p: WorkerPool) => (p.backend === 'wasm' ? Math.min(p.memoryBytes, WASM_MAX_BYTES) : p.memoryBytes);
+  const usable = (p: WorkerPool) => (p.backend === 'wasm' && !p.weightsOnHost ? Math.min(p.memoryBytes, WASM_MAX_BYTES) : p.memoryBytes);
   const sorted = [...pools].sort((a, b) => usable(b) - usable(a));
   const need = plan.bytes.total;
+  const fitsHeap = (p: WorkerPool) => !(p.backend === 'wasm' && p.weightsOnHost) || need - plan.bytes.frozenMatrices <= WASM_MAX_BYTES;
   return {
-    fits: sorted.filter((p) => usable(p) >= need),
+    fits: sorted.filter((p) => usable(p) >= need && fitsHeap(p)),
     largest: sorted.length ? { ...sorted[0], usableBytes: usable(sorted[0]) } : undefined,
     needBytes: need,
   };

@@ -42,6 +42,11 @@ export interface PlanInput {
   checkpoint?: boolean;
   /** Training with token-level KD (teacher distributions over the vocabulary at the answer's targets). */
   kd?: boolean;
+  /**
+   * The frozen matrices (projections, embedding, lm_head) are held in host memory, outside the
+   * device (wasm with the native addon: outside its 4 GiB heap). Default false.
+   */
+  weightsOnHost?: boolean;
 }
 
 export interface MemoryPlan {
@@ -82,6 +87,10 @@ export interface MemoryPlan {
     /** Transients at the peak: attention backward, NF4 dequantization of the largest layer, tables. */
     overhead: number;
     total: number;
+    /** The part of `weights` that can be held in host memory: the projections, the embedding, an untied lm_head. */
+    frozenMatrices: number;
+    /** What the device holds: total, less frozenMatrices with weightsOnHost. */
+    device: number;
   };
   /** Stored bytes per parameter of the linear projections (4, or about 0.52 with NF4). */
   linearBytesPerParam: number;
@@ -98,6 +107,8 @@ export interface WorkerPool {
   /** Device memory of one worker of the pool (GPU memory, or host memory for CPU/wasm workers). */
   memoryBytes: number;
   backend: string;
+  /** wasm workers with the native addon: frozen weights in host memory, only the rest in the 4 GiB heap. */
+  weightsOnHost?: boolean;
 }
 
 export interface PoolFit {
