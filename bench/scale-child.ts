@@ -1,12 +1,12 @@
 /**
  * One measurement of `npm run bench -- scale`, in a process of its own so that its peak RSS is its
  * own: `scale-child.ts DIR QUANT` loads the model and prints one JSON line with the load time, the
- * peak RSS (VmHWM) and the bytes tfjs holds; `scale-child.ts DIR QUANT train SEQ STEPS` then trains
+ * peak RSS (VmHWM), the bytes tfjs holds and where the projections are held (device or host); `scale-child.ts DIR QUANT train SEQ STEPS` then trains
  * LoRA on all projections (batch 1, random tokens) and adds tokens/s over the steps after the first.
  */
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { activeBackend, disposeLora, initBackend, lastLogits, loadModel, Rng, trainConfig, type Quant } from '@retort/engine';
+import { activeBackend, disposeLora, initBackend, lastLogits, linearStorage, loadModel, Rng, trainConfig, type Quant } from '@retort/engine';
 import { randomExamples, timedTraining } from './train-timing';
 
 function peakRssBytes(): number {
@@ -25,7 +25,8 @@ async function main(): Promise<void> {
     const t1 = Date.now();
     lastLogits(model, [[1, 2, 3, 4]]).dataSync();
     const forwardMs = Date.now() - t1;
-    const figures: Record<string, unknown> = { ok: true, backend: activeBackend()!.name, loadMs, forwardMs, deviceBytes };
+    const storage = linearStorage(model);
+    const figures: Record<string, unknown> = { ok: true, backend: activeBackend()!.name, loadMs, forwardMs, deviceBytes, weightsWhere: storage.where, linearBytes: storage.bytes };
     if (mode === 'train') {
       const [seq, steps] = [Number(seqArg), Number(stepsArg)];
       const { result, stepMs, tokensPerSec } = await timedTraining(

@@ -2,7 +2,7 @@
  * `npm run bench -- scale`: the engine on checkpoints shaped like the real students, made on the fly
  * (random bf16 weights, as Hugging Face publishes them; nothing committed). For each: load time, peak
  * RSS and device bytes, float32 and NF4, each in a process of its own; LoRA/QLoRA training tokens/s
- * at the 0.5B and 1.5B shapes. Sizes: BENCH_SCALE_SIZES (default 0.5b,1.5b,7b); models are written
+ * at the 0.5B and 1.5B shapes, QLoRA at 7B (PyTorch eager beside the first two). Sizes: BENCH_SCALE_SIZES (default 0.5b,1.5b,7b); models are written
  * under BENCH_SCALE_DIR (default the temp dir) and removed afterwards unless BENCH_SCALE_KEEP=1.
  */
 import { spawnSync } from 'node:child_process';
@@ -20,16 +20,18 @@ interface Case {
   loads: [string, string][];
   /** [quant, seq, steps] training runs (wasm, gradient checkpointing, batch 1). */
   trains: [string, number, number][];
+  /** Whether PyTorch eager runs beside the training (it builds the float32 model: 30 GB at 7B). */
+  torch: boolean;
 }
 
 export const QWEN2_05B = { hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, vocab_size: 151936, tie_word_embeddings: true };
 const strip = ({ name: _n, ...c }: Record<string, unknown>) => c;
 
 const CASES: Record<string, Case> = {
-  '0.5b': { name: 'Qwen2-0.5B', config: QWEN2_05B, loads: [['none', 'wasm'], ['nf4', 'wasm']], trains: [['none', 128, 3], ['nf4', 128, 3]] },
-  '1.5b': { name: 'DeepSeek-R1-Distill-Qwen-1.5B', config: strip(DISTILL_CONFIGS['1.5b']), loads: [['none', 'wasm'], ['nf4', 'wasm']], trains: [['nf4', 128, 2]] },
-  // 4 shards as published; its NF4 weights (embedding and lm_head stay float32) exceed wasm's 4 GiB: cpu backend
-  '7b': { name: 'DeepSeek-R1-Distill-Qwen-7B', config: strip(DISTILL_CONFIGS['7b']), maxShardBytes: 4e9, loads: [['nf4', 'wasm'], ['nf4', 'cpu']], trains: [] },
+  '0.5b': { name: 'Qwen2-0.5B', config: QWEN2_05B, loads: [['none', 'wasm'], ['nf4', 'wasm']], trains: [['none', 128, 3], ['nf4', 128, 3]], torch: true },
+  '1.5b': { name: 'DeepSeek-R1-Distill-Qwen-1.5B', config: strip(DISTILL_CONFIGS['1.5b']), loads: [['none', 'wasm'], ['nf4', 'wasm']], trains: [['none', 128, 2], ['nf4', 128, 2]], torch: true },
+  // 4 shards as published; NF4 only; the training run's own load is the load figure
+  '7b': { name: 'DeepSeek-R1-Distill-Qwen-7B', config: strip(DISTILL_CONFIGS['7b']), maxShardBytes: 4e9, loads: [], trains: [['nf4', 128, 2]], torch: false },
 };
 
 function child(dir: string, backend: string, args: string[]): Record<string, any> {
@@ -65,7 +67,7 @@ export async function scaleSection(): Promise<Record<string, unknown>> {
         (entry.loads as unknown[]).push({ quant, backend, ...r });
         console.log(
           r.ok
-            ? `  load ${quant.padEnd(4)} on ${backend.padEnd(4)}  ${(r.loadMs / 1000).toFixed(1)} s   peak RSS ${gib(r.peakRssBytes)}   held by tfjs ${gib(r.deviceBytes)}   4-token forward ${(r.forwardMs / 1000).toFixed(1)} s`
+            ? `  load ${quant.padEnd(4)} on ${backend.padEnd(4)}  ${(r.loadMs / 1000).toFixed(1)} s   peak RSS ${gib(r.peakRssBytes)}   held by tfjs ${gib(r.deviceBytes)}   projections ${gib(r.linearBytes)} on the ${r.weightsWhere}   4-token forward ${(r.forwardMs / 1000).toFixed(1)} s`
             : `  load ${quant.padEnd(4)} on ${backend.padEnd(4)}  refused: ${r.error}`,
         );
       }
@@ -74,9 +76,10 @@ export async function scaleSection(): Promise<Record<string, unknown>> {
         (entry.trains as unknown[]).push({ quant, seq, steps, ...r });
         console.log(
           r.ok
-            ? `  train ${quant === 'nf4' ? 'QLoRA' : 'LoRA '} r=8 all projections, batch 1 x seq ${seq}, gradient checkpointing: ${r.trainTokensPerSec.toFixed(1)} tok/s (step ms ${r.stepMs.join(', ')})   step peak ${gib(r.stepPeakBytes)}   peak RSS ${gib(r.peakRssBytes)}`
+            ? `  train ${quant === 'nf4' ? 'QLoRA' : 'LoRA '} r=8 all projections, batch 1 x seq ${seq}, gradient checkpointing: ${r.trainTokensPerSec.toFixed(1)} tok/s (step ms ${r.stepMs.join(', ')})   step peak ${gib(r.stepPeakBytes)}   peak RSS ${gib(r.peakRssBytes)}   (load ${(r.loadMs / 1000).toFixed(1)} s, weights on the ${r.weightsWhere})`
             : `  train ${quant}: failed: ${r.error}`,
         );
+        if (!c.torch) continue;
         // PyTorch eager on the same shape and step (batch 1, r = 8, checkpointing), at this thread
         // count and at one thread (Debian's torch runs slower on two threads than on one here): the faster.
         const threads = Number(process.env.RETORT_BLAS_THREADS ?? os.cpus().length);

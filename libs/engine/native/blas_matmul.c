@@ -198,6 +198,35 @@ static napi_value dense_matmul_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* nf4Quantize(x, codes, absmax, nf4, zeroCode): the first level of NF4 quantization of x into codes
+ * (Int32Array of ceil(n / 8) words, as nf4.ts packs them, padding with zeroCode) and absmax
+ * (ceil(n / 64) floats): nf4_quantize in nf4_quantize.c. Needs no OpenBLAS. */
+static napi_value nf4_quantize_js(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 5) {
+    napi_throw_error(env, NULL, "retort_blas.nf4Quantize takes 5 arguments");
+    return NULL;
+  }
+  float *x, *absmax, *nf4;
+  uint8_t *codes;
+  int64_t n, codesLen, absmaxLen, nf4Len;
+  int32_t zero;
+  TYPED(0, napi_float32_array, x, n);
+  TYPED(1, napi_int32_array, codes, codesLen);
+  TYPED(2, napi_float32_array, absmax, absmaxLen);
+  TYPED(3, napi_float32_array, nf4, nf4Len);
+  CHECK(napi_get_value_int32(env, argv[4], &zero));
+  if (codesLen != (n + 7) / 8 || absmaxLen != (n + 63) / 64 || nf4Len != 16 || zero < 0 || zero > 15) {
+    napi_throw_range_error(env, NULL, "retort_blas.nf4Quantize: codes, absmax or the table do not match x's length");
+    return NULL;
+  }
+  nf4_quantize(x, n, nf4, (uint8_t)zero, codes, absmax);
+  for (int64_t i = (n + 1) / 2; i < 4 * codesLen; i++) codes[i] = (uint8_t)((zero << 4) | zero);
+  return NULL;
+}
+
 /* setThreads(n): OpenBLAS's thread count for this process. */
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -232,6 +261,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"matmul", NULL, matmul, NULL, NULL, NULL, napi_default, NULL},
       {"nf4Matmul", NULL, nf4_matmul_js, NULL, NULL, NULL, napi_default, NULL},
       {"denseMatmul", NULL, dense_matmul_js, NULL, NULL, NULL, napi_default, NULL},
+      {"nf4Quantize", NULL, nf4_quantize_js, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
       {"core", NULL, core, NULL, NULL, NULL, napi_default, NULL},

@@ -28,4 +28,11 @@ void nf4_dequantize_range(const nf4_weight *w, int64_t start, int64_t end, float
  */
 int nf4_matmul(sgemm_fn sgemm, const nf4_weight *w, const float *x, float *y, int64_t m, int transW);
 
+/*
+ * The first level of NF4 quantization of x (n values): per block of 64 its absmax and the nearest of
+ * the 16 values of nf4 for each weight (first on ties), packed two to a byte as bitsandbytes does;
+ * zero blocks and padding get zero_code. codes holds (n + 1) / 2 bytes, absmax ceil(n / 64) floats.
+ */
+void nf4_quantize(const float *x, int64_t n, const float *nf4, uint8_t zero_code, uint8_t *codes, float *absmax);
+
 #endif

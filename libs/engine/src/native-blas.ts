@@ -9,6 +9,8 @@ interface RetortBlas {
   matmul(heap: ArrayBuffer, aOff: number, bOff: number, cOff: number, batch: number, m: number, n: number, k: number, transA: number, transB: number, aStride: number, bStride: number): void;
   /** y = x W^T (transW) or x W for an NF4 weight W [rows, cols]: native/nf4_matmul.h. */
   nf4Matmul(x: Float32Array, y: Float32Array, m: number, codes: Int32Array, qabsmax: Int32Array, absmax2: Float32Array, rows: number, cols: number, transW: number, offset: number, nf4: Float32Array, dynamic: Float32Array): void;
+  /** The first level of NF4 quantization: codes packed as nf4.ts packs them, absmax per 64 (native/nf4_quantize.c). */
+  nf4Quantize(x: Float32Array, codes: Int32Array, absmax: Float32Array, nf4: Float32Array, zeroCode: number): void;
   /** y = x W^T (transW) or x W for a float32 W [rows, cols]. */
   denseMatmul(x: Float32Array, y: Float32Array, m: number, w: Float32Array, rows: number, cols: number, transW: number): void;
   setThreads(threads: number): void;

@@ -19,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { NF4_BLOCKSIZE, NF4_NESTED_BLOCKSIZE } from '@retort/contracts';
+import { installedNativeBlas } from './native-blas';
 import { dequantizeNf4WebGpu } from './nf4-webgpu';
 
 export { NF4_BLOCKSIZE, NF4_NESTED_BLOCKSIZE };
@@ -161,16 +162,28 @@ export function unpackBytes(words: Int32Array, n: number): Uint8Array {
 }
 
 /** Quantizes a float32 weight W [out, in] (row-major) to NF4 with double quantization. */
-export function quantizeNf4(data: Float32Array, shape: [number, number]): Nf4Host {
+export function quantizeNf4(data: Float32Array, shape: [number, number], how: 'native' | 'js' = 'native'): Nf4Host {
   if (data.length !== shape[0] * shape[1]) throw new Error(`quantizeNf4: ${data.length} values for shape [${shape}]`);
-  const q = quantizeBlockwise(data, NF4_VALUES, NF4_BLOCKSIZE, NF4_ZERO);
+  const { codes, absmax } = firstLevel(data, how === 'native' ? installedNativeBlas() : undefined);
   let sum = 0;
-  for (const a of q.absmax) sum += a;
-  const offset = Math.fround(sum / q.absmax.length); // float64 accumulation, then float32
-  const centered = Float32Array.from(q.absmax, (a) => Math.fround(a - offset));
+  for (const a of absmax) sum += a;
+  const offset = Math.fround(sum / absmax.length); // float64 accumulation, then float32
+  const centered = Float32Array.from(absmax, (a) => Math.fround(a - offset));
   const map = dynamicMap();
   const q2 = quantizeBlockwise(centered, map, NF4_NESTED_BLOCKSIZE, map.indexOf(0));
-  return { shape, codes: packNibbles(q.codes), qabsmax: packBytes(q2.codes), absmax2: q2.absmax, offset };
+  return { shape, codes, qabsmax: packBytes(q2.codes), absmax2: q2.absmax, offset };
+}
+
+/** Packed NF4 codes and the absmax per 64: in the native addon when it is loaded (the same bits), else here. */
+function firstLevel(data: Float32Array, blas: ReturnType<typeof installedNativeBlas>): { codes: Int32Array; absmax: Float32Array } {
+  if (blas) {
+    const codes = new Int32Array(Math.ceil(data.length / 8));
+    const absmax = new Float32Array(Math.ceil(data.length / NF4_BLOCKSIZE));
+    blas.nf4Quantize(data, codes, absmax, NF4_VALUES, NF4_ZERO);
+    return { codes, absmax };
+  }
+  const q = quantizeBlockwise(data, NF4_VALUES, NF4_BLOCKSIZE, NF4_ZERO);
+  return { codes: packNibbles(q.codes), absmax: q.absmax };
 }
 
 /** The block absmax of a quantized weight, dequantized (host). */

@@ -14,6 +14,7 @@ import {
   loadNativeBlas,
   mergeAdapter,
   modelToHost,
+  NF4_VALUES,
   quantizeNf4,
   uploadNf4,
 } from '../src';
@@ -77,6 +78,26 @@ describe('products with frozen weights held outside the wasm heap (native addon)
     expect(worstRelative(y!.dataSync() as Float32Array, wantY)).toBeLessThan(1e-5);
     expect(worstRelative(dx!.dataSync() as Float32Array, wantDx)).toBeLessThan(1e-5);
     tf.dispose([y!, dx!, ...(heap ? [heap.codes, heap.qabsmax, heap.absmax2] : [])]);
+  });
+
+  maybe('quantizes to NF4 natively with the same bits as the JavaScript: ties, zero and partial blocks, NaN', async () => {
+    await onWasm();
+    const mid = (a: number, b: number) => Math.fround((a + b) / 2);
+    // Block 0: absmax 1 and the midpoints between NF4 values (ties: the first wins); block 1: zeros;
+    // then values of every scale, a NaN in one block, and a partial last block with an odd count.
+    const nf4 = Array.from(NF4_VALUES);
+    const ties = [1, ...nf4.slice(1).map((v, i) => mid(nf4[i], v)), ...nf4.map((v) => -v)];
+    const n = 64 * 40 + 37;
+    const data = values(n, (i) => (i < 64 ? (ties[i % ties.length] ?? 0.5) : i < 128 ? 0 : Math.sin(i * 0.731) * 10 ** ((i % 7) - 3)));
+    data[300] = NaN;
+    const [native, js] = [quantizeNf4(data, [1, n], 'native'), quantizeNf4(data, [1, n], 'js')];
+    expect(Array.from(native.codes)).toEqual(Array.from(js.codes));
+    expect(Array.from(native.qabsmax)).toEqual(Array.from(js.qabsmax));
+    expect(Array.from(native.absmax2)).toEqual(Array.from(js.absmax2));
+    expect(native.offset).toBe(js.offset);
+    const w = values(300 * 2000, (i) => Math.sin(i * 0.731) * (1 + (i % 977) / 300));
+    expect(Array.from(quantizeNf4(w, [300, 2000], 'native').codes)).toEqual(Array.from(quantizeNf4(w, [300, 2000], 'js').codes));
+    expect(() => loadNativeBlas().blas!.nf4Quantize(data, new Int32Array(3), new Float32Array(1), new Float32Array(16), 7)).toThrow(/do not match/);
   });
 
   maybe('is what a frozen layer runs on wasm, forward and backward', async () => {
