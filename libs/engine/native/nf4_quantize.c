@@ -8,20 +8,20 @@
 
 #define BLOCK 64
 
-/* argmin_j |v - table[j]| over a sorted table, the first j on ties: only the entries around v compete. */
-static uint8_t nearest(float v, const float *table, int n) {
-  int lo = 0, hi = n;
-  while (lo < hi) {
-    int mid = (lo + hi) >> 1;
-    if (table[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  if (lo == 0) return 0;
-  if (lo == n) return (uint8_t)(n - 1);
-  float below = v - table[lo - 1], above = v - table[lo];
-  if (below < 0) below = -below;
-  if (above < 0) above = -above;
-  return (uint8_t)(above < below ? lo : lo - 1);
+/*
+ * argmin_j |v - table[j]| over a sorted table of 16, the first j on ties: only the entries around v
+ * compete. The entries <= v are counted rather than searched for: random weights would mispredict
+ * every branch of a binary search, and the count has none (NaN counts 0, as nf4.ts's search ends).
+ */
+static uint8_t nearest(float v, const float *table) {
+  int lo = 0;
+  for (int j = 0; j < 16; j++) lo += table[j] <= v;
+  int below_i = lo > 0 ? lo - 1 : 0, above_i = lo < 16 ? lo : 15;
+  float below = v - table[below_i], above = v - table[above_i];
+  below = below < 0 ? -below : below;
+  above = above < 0 ? -above : above;
+  int pick = above < below ? above_i : below_i;
+  return (uint8_t)(lo == 0 ? 0 : lo == 16 ? 15 : pick);
 }
 
 void nf4_quantize(const float *x, int64_t n, const float *nf4, uint8_t zero_code, uint8_t *codes, float *absmax) {
@@ -44,7 +44,7 @@ void nf4_quantize(const float *x, int64_t n, const float *nf4, uint8_t zero_code
         float s = x[start + j] * inv;
         s = s < -1.0f ? -1.0f : s;
         s = s > 1.0f ? 1.0f : s;
-        c[j] = nearest(s, nf4, 16);
+        c[j] = nearest(s, nf4);
       }
     }
     for (int j = len; j < BLOCK; j++) c[j] = zero_code;
