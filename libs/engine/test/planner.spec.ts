@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeLora, disposeModel, Example, initBackend, initModel, loadModel, Rng, train, trainConfig } from '../src';
-import { countParams, DISTILL_CONFIGS, fitPools, NAMED_SIZES, planMemory, WASM_MAX_BYTES } from '@retort/contracts';
+import { countParams, DISTILL_CONFIGS, fitPools, fitPoolsFor, NAMED_SIZES, planMemory, WASM_MAX_BYTES } from '@retort/contracts';
 import { tmpDir } from './helpers';
 
 const GiB = 1024 ** 3;
@@ -79,6 +79,21 @@ describe('memory planner', () => {
     const long = planMemory({ ...input, seq: 8192, batch: 4, weightsOnHost: true });
     expect(long.bytes.device).toBeGreaterThan(WASM_MAX_BYTES);
     expect(fitPools(long, [{ name: 'big', memoryBytes: 512 * GiB, backend: 'wasm', weightsOnHost: true }]).fits).toEqual([]);
+  });
+
+  it('judges each pool by the plan made for it: a wasm pool with host weights has no NF4 dequantization on the device', () => {
+    const input = { size: '7b', method: 'qlora', seq: 128, batch: 1, rank: 8, backend: 'wasm', checkpoint: true } as const;
+    const gpu = { name: 'node-gpu-8GiB', memoryBytes: 8.25 * GiB, backend: 'node-gpu' };
+    const host = { name: 'wasm-host-8GiB', memoryBytes: 8.25 * GiB, backend: 'wasm', weightsOnHost: true };
+    const [onDevice, onHost] = [planMemory(input), planMemory({ ...input, weightsOnHost: true })];
+    // The same memory holds the step without the dequantization transient and not with it.
+    expect(onHost.bytes.total).toBeLessThanOrEqual(host.memoryBytes);
+    expect(onDevice.bytes.total).toBeGreaterThan(gpu.memoryBytes);
+    const both = fitPoolsFor(input, [gpu, host]);
+    expect(both.fit.fits.map((p) => p.name)).toEqual(['wasm-host-8GiB']);
+    expect(fitPoolsFor(input, [gpu]).fit).toMatchObject({ fits: [], needBytes: onDevice.bytes.total, largest: { name: 'node-gpu-8GiB' } });
+    expect(fitPoolsFor(input, [host]).plan.input.weightsOnHost).toBe(true);
+    expect(fitPoolsFor(input, []).plan.bytes.total).toBe(onDevice.bytes.total);
   });
 
   it('imports nothing but its own files (no tfjs: the API uses it)', () => {

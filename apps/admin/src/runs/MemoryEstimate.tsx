@@ -1,5 +1,5 @@
 import { Alert, Box, Chip, Stack, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
-import { fitPools, formatBytes, HYPERPARAMETER_DEFAULTS, planMemory, trainingPlanInput, type MemoryPlan, type ModelConfigLike } from '@retort/contracts';
+import { fitPoolsFor, formatBytes, HYPERPARAMETER_DEFAULTS, planMemory, trainingPlanInput, type MemoryPlan, type ModelConfigLike, type PlanInput } from '@retort/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { useWatch } from 'react-hook-form';
@@ -18,7 +18,7 @@ const PARTS: { key: keyof MemoryPlan['bytes']; label: string }[] = [
 ];
 
 /** The planner's estimate for one training step, or why there is none (pure, for tests). */
-export function estimate(config: ModelConfigLike | undefined, hp: { method?: string; maxSeqLen?: unknown; batchSize?: unknown; rank?: unknown; gradientCheckpointing?: unknown }): { plan?: MemoryPlan; error?: string } {
+export function estimate(config: ModelConfigLike | undefined, hp: { method?: string; maxSeqLen?: unknown; batchSize?: unknown; rank?: unknown; gradientCheckpointing?: unknown }): { plan?: MemoryPlan; input?: PlanInput; error?: string } {
   if (!config) return { error: 'Pick a base model to see the estimate.' };
   const seq = Number(hp.maxSeqLen);
   const batch = Number(hp.batchSize);
@@ -26,7 +26,8 @@ export function estimate(config: ModelConfigLike | undefined, hp: { method?: str
   if (!(seq > 0) || !(batch > 0) || !(rank > 0)) return { error: 'Enter the batch size, sequence length and rank.' };
   try {
     const hyperparameters = { ...HYPERPARAMETER_DEFAULTS, method: hp.method === 'qlora' ? ('qlora' as const) : ('lora' as const), maxSeqLen: seq, batchSize: batch, rank, gradientCheckpointing: hp.gradientCheckpointing === true };
-    return { plan: planMemory(trainingPlanInput(config, hyperparameters)) };
+    const input = trainingPlanInput(config, hyperparameters);
+    return { plan: planMemory(input), input };
   } catch (e) {
     return { error: `The planner cannot read this model's config: ${(e as Error).message}` };
   }
@@ -45,12 +46,13 @@ export const MemoryEstimate = ({ modelSource = 'baseModel', hyperparametersSourc
   const { data: workers } = useQuery({ queryKey: ['workers'], queryFn: () => dataProvider.getWorkers().then((r) => r.data), refetchInterval: 15000 });
   const config = model && model.id === modelId ? (model.config as ModelConfigLike) : undefined;
   const { method, maxSeqLen, batchSize, rank, gradientCheckpointing } = hp;
-  const { plan, error } = useMemo(
+  const { plan, input, error } = useMemo(
     () => estimate(config, { method: method as string, maxSeqLen, batchSize, rank, gradientCheckpointing }),
     [config, method, maxSeqLen, batchSize, rank, gradientCheckpointing],
   );
   const pools = workers?.trainPools ?? [];
-  const fit = plan ? fitPools(plan, pools) : undefined;
+  // Each pool judged by the plan for it (a wasm pool with its frozen weights on the host: the API's check).
+  const fit = input ? fitPoolsFor(input, pools).fit : undefined;
   if (!plan) {
     return (
       <Alert severity="info" variant="outlined" data-testid="memory-estimate" data-state="none" sx={{ my: 1, maxWidth: 720 }}>

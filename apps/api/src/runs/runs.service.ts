@@ -1,7 +1,7 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import type { FlowJob, FlowProducer, Queue } from 'bullmq';
-import { bindingRefusal, WASM_MAX_BYTES, CreateGenerateRunSchema, JOB_RUN_KINDS, fitPools, isFinishedRun, isUuid, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, planMemory, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig, teacherMaxTokensDefault } from '@retort/contracts';
+import { bindingRefusal, WASM_MAX_BYTES, CreateGenerateRunSchema, JOB_RUN_KINDS, fitPoolsFor, isFinishedRun, isUuid, FlowName, formatBytes, jobId, jobOptions, parseRunConfig, QueueName, trainingPlanInput, runKindJob, workerPools, type CreateEvaluateRunDto, type CreateGenerateRunDto, type CreatePipelineRunDto, type PipelineRunConfig, type EvaluateRunConfig, type JobRunKind, type ModelConfigLike, type PlanBackend, type CreateRunDto, type CreateTrainRunDto, type GenerateRunConfig, type TrainRunConfig, teacherMaxTokensDefault } from '@retort/contracts';
 import { Repositories, type AdapterVersion, type Checkpoint, type DatasetVersion, type Endpoint, type Run, type RunEvent } from '@retort/db';
 import { createTeacherClient } from '@retort/teacher';
 import { AuditService } from '../audit/audit.service';
@@ -134,29 +134,21 @@ export class RunsService {
     const pools = workerPools(await this.workers.list(), QueueName.train);
     if (!pools.length) return;
     const input = trainingPlanInput(modelConfig as ModelConfigLike, hp, pools[0].backend as PlanBackend, { kd });
-    // Pools that hold the frozen weights on the host get the plan made for that (no NF4 dequantization on the device).
-    const planFor = (onHost: boolean) => {
-      try {
-        return planMemory({ ...input, weightsOnHost: onHost });
-      } catch (err) {
-        throw new ProblemException(400, 'validation', `cannot plan the memory of this model: ${(err as Error).message}`, { errors: [{ path: 'baseModel', message: (err as Error).message }] });
-      }
-    };
-    const fits = [false, true].flatMap((onHost) => {
-      const group = pools.filter((p) => (p.weightsOnHost === true) === onHost);
-      if (!group.length) return [];
-      const plan = planFor(onHost);
-      return [{ plan, fit: fitPools(plan, group) }];
-    });
+    // Each pool judged by the plan for it: those with the frozen weights on the host hold them beside the heap.
+    let judged;
+    try {
+      judged = fitPoolsFor(input, pools);
+    } catch (err) {
+      throw new ProblemException(400, 'validation', `cannot plan the memory of this model: ${(err as Error).message}`, { errors: [{ path: 'baseModel', message: (err as Error).message }] });
+    }
+    const { plan, fit } = judged;
     // A webgpu pool also needs the job's largest tensor to fit one storage binding.
     const refusals = new Map(pools.map((p) => [p.name, p.maxBindingBytes === undefined ? undefined : bindingRefusal(input, p.maxBindingBytes)]));
-    const fitting = fits.flatMap((f) => f.fit.fits);
-    if (fitting.some((p) => !refusals.get(p.name))) return;
-    const bound = fitting.find((p) => refusals.get(p.name));
+    if (fit.fits.some((p) => !refusals.get(p.name))) return;
+    const bound = fit.fits.find((p) => refusals.get(p.name));
     if (bound) {
       throw new ProblemException(422, 'tensor-too-large', `this run cannot run on worker pool ${bound.name}: ${refusals.get(bound.name)}`, { errors: [{ path: 'hyperparameters', message: refusals.get(bound.name)! }] });
     }
-    const { plan, fit } = fits.reduce((a, b) => (b.fit.largest!.usableBytes > a.fit.largest!.usableBytes ? b : a));
     const largest = fit.largest!;
     // A pool with its frozen weights on the host can hold the whole and still not the rest in its 4 GiB heap.
     const heap = largest.weightsOnHost && fit.needBytes <= largest.usableBytes ? `, of which its wasm heap ${formatBytes(WASM_MAX_BYTES)}: this run needs ${formatBytes(fit.needBytes - plan.bytes.frozenMatrices)} there besides ${formatBytes(plan.bytes.frozenMatrices)} of frozen weights in host memory` : '';

@@ -8,7 +8,7 @@
  * sizes.ts, types.ts) because the planner imports nothing but the files of its own folder.
  */
 export * from './spec';
-export { planMemory, fitPools, countParams, resolveConfig, formatBytes, WASM_MAX_BYTES } from './plan';
+export { planMemory, fitPools, fitPoolsFor, countParams, resolveConfig, formatBytes, WASM_MAX_BYTES } from './plan';
 export { bindingRefusal, largestTensor } from './binding';
 export type { LargestTensor } from './binding';
 export { DISTILL_CONFIGS, NAMED_SIZES, isNamedSize } from './sizes';

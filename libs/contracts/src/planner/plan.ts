@@ -243,15 +243,39 @@ function pytorchReference(m: Dims, params: { base: number; linear: number }, met
  * the heap: the rest must fit the 4 GiB, the whole its memory.
  */
 export function fitPools(plan: Pick<MemoryPlan, 'bytes'>, pools: WorkerPool[]): PoolFit {
-  const usable = (p: WorkerPool) => (p.backend === 'wasm' && !p.weightsOnHost ? Math.min(p.memoryBytes, WASM_MAX_BYTES) : p.memoryBytes);
-  const sorted = [...pools].sort((a, b) => usable(b) - usable(a));
+  const sorted = [...pools].sort((a, b) => usableBytes(b) - usableBytes(a));
   const need = plan.bytes.total;
   const fitsHeap = (p: WorkerPool) => !(p.backend === 'wasm' && p.weightsOnHost) || need - plan.bytes.frozenMatrices <= WASM_MAX_BYTES;
   return {
-    fits: sorted.filter((p) => usable(p) >= need && fitsHeap(p)),
-    largest: sorted.length ? { ...sorted[0], usableBytes: usable(sorted[0]) } : undefined,
+    fits: sorted.filter((p) => usableBytes(p) >= need && fitsHeap(p)),
+    largest: sorted.length ? { ...sorted[0], usableBytes: usableBytes(sorted[0]) } : undefined,
     needBytes: need,
   };
+}
+
+function usableBytes(p: WorkerPool): number {
+  return p.backend === 'wasm' && !p.weightsOnHost ? Math.min(p.memoryBytes, WASM_MAX_BYTES) : p.memoryBytes;
+}
+
+/**
+ * fitPools for pools that differ in where they hold the frozen weights: each is judged by the plan
+ * made for it (a pool with its weights on the host has no NF4 dequantization on the device). The
+ * plan returned is the one of the largest pool (of the input as given when there is none).
+ */
+export function fitPoolsFor(input: PlanInput, pools: WorkerPool[]): { plan: MemoryPlan; fit: PoolFit } {
+  const judged = [false, true].flatMap((onHost) => {
+    const group = pools.filter((p) => (p.weightsOnHost === true) === onHost);
+    if (!group.length) return [];
+    const plan = planMemory({ ...input, weightsOnHost: onHost });
+    return [{ plan, fit: fitPools(plan, group) }];
+  });
+  if (!judged.length) {
+    const plan = planMemory(input);
+    return { plan, fit: fitPools(plan, []) };
+  }
+  const best = judged.reduce((a, b) => (b.fit.largest!.usableBytes > a.fit.largest!.usableBytes ? b : a));
+  const fits = judged.flatMap((j) => j.fit.fits).sort((a, b) => usableBytes(b) - usableBytes(a));
+  return { plan: best.plan, fit: { ...best.fit, fits } };
 }
 
 /** 1536 -> "1.5 KiB"-style binary units. */
