@@ -21,6 +21,26 @@ describe('retort CLI', () => {
     expect(stderr).toMatch(/DATABASE_URL: must be a URL with scheme postgres/);
   });
 
+  it('merges a PEFT adapter into its base, one tensor at a time: the merged model gives the logits of base + adapter', async () => {
+    const fixture = path.resolve(__dirname, '../../../libs/engine/test/fixtures/tiny-llama');
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'retort-merge-'));
+    try {
+      const merged = await retort(['--json', 'model', 'merge', '--model', fixture, '--adapter', path.join(fixture, 'adapter'), '--out', out, '--dtype', 'float32', '--max-shard-size', '40000']);
+      expect(merged.code).toBe(0);
+      const res = JSON.parse(merged.stdout);
+      expect(res.merged).toBe(8);
+      expect(res.files).toContain('model.safetensors.index.json');
+      const logits = async (...args: string[]) => JSON.parse((await retort(['model', 'logits', '--tokens', '1,2,3', ...args])).stdout) as number[];
+      const [withAdapter, ofMerged] = [await logits('--model', fixture, '--adapter', path.join(fixture, 'adapter')), await logits('--model', out)];
+      expect(Math.max(...withAdapter.map((v, i) => Math.abs(v - ofMerged[i])))).toBeLessThan(1e-4);
+      const refused = await retort(['model', 'merge', '--model', fixture, '--adapter', fixture, '--out', out]);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/adapter_config\.json/);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('plans the memory of a 7B QLoRA step, with gradient checkpointing far smaller', async () => {
     const plan = async (...extra: string[]) => JSON.parse((await retort(['--json', 'model', 'plan', '--size', '7b', '--method', 'qlora', '--seq', '2048', '--batch', '1', ...extra])).stdout);
     const [plain, ckpt] = [await plan(), await plan('--gradient-checkpointing')];

@@ -53,6 +53,7 @@ export { initConfig, initModel } from './init';
 export type { InitOptions } from './init';
 export { createLora, loraScale, loraVariables, disposeLora, DEFAULT_LORA } from './lora';
 export { saveAdapter, loadAdapter, mergeAdapter, saveMergedModel, adapterTensors, adapterConfigJson } from './peft';
+export { writeMergedCheckpoint, type MergeExportOptions } from './merge-export';
 export { learningRate } from './schedule';
 export type { ScheduleConfig } from './schedule';
 export { initAdamW, adamWStep, clipGlobalNorm } from './optimizer';

@@ -63,7 +63,7 @@ export async function saveAdapter(dir: string, adapter: LoraAdapter, baseModel =
 }
 
 /** Reads a PEFT LoRA adapter for `model`; anything this engine cannot apply exactly is an error. */
-export function loadAdapter(dir: string, model: Model): LoraAdapter {
+export function loadAdapter(dir: string, model: Pick<Model, 'config'>): LoraAdapter {
   const cfgFile = path.join(dir, 'adapter_config.json');
   const raw = readJson(cfgFile);
   const fail = (msg: string): never => {

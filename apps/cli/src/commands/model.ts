@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { ALL_LINEAR, FAMILIES, isFamily } from '@retort/contracts';
 import { ApiClient } from '../client';
 import { print, table } from '../output';
-import { formatBytes, initBackend, initModel, safeDtypeOf, lastLogits, loadAdapter, loadModel, MemoryPlan, planMemory } from '@retort/engine';
+import { formatBytes, initBackend, initModel, safeDtypeOf, lastLogits, loadAdapter, loadModel, MemoryPlan, planMemory, readModelConfig, writeMergedCheckpoint } from '@retort/engine';
 
 function parseIntList(s: string): number[] {
   const ids = s.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
@@ -56,6 +56,25 @@ export function registerModelCommand(program: Command): void {
       const res = initModel({ family: opts.family, config, out: opts.out, seed: Number(opts.seed), dtype, maxShardBytes });
       if (cmd.optsWithGlobals().json) process.stdout.write(JSON.stringify({ out: opts.out, ...res }) + '\n');
       else process.stdout.write(`wrote ${opts.family} model to ${opts.out}: ${res.files.join(', ')}\n`);
+    });
+
+  model
+    .command('merge')
+    .description('fold a PEFT LoRA adapter into its base and write the merged model in HF layout, one tensor at a time')
+    .requiredOption('--model <dir>', 'base model directory (HF layout)')
+    .requiredOption('--adapter <dir>', 'PEFT LoRA adapter directory')
+    .requiredOption('--out <dir>', 'output directory')
+    .addOption(new Option('--quant <q>', 'nf4: merge into the NF4-rounded base a QLoRA adapter was trained against').choices(['none', 'nf4']).default('none'))
+    .addOption(new Option('--dtype <dtype>', "stored dtype (default: the base config's torch_dtype, else float32)").choices(['float32', 'bfloat16', 'float16']))
+    .option('--max-shard-size <bytes>', 'largest safetensors shard, in bytes (default 5e9, as transformers)')
+    .action(async (opts: { model: string; adapter: string; out: string; quant: 'none' | 'nf4'; dtype?: string; maxShardSize?: string }, cmd: Command) => {
+      const maxShardBytes = opts.maxShardSize === undefined ? undefined : Number(opts.maxShardSize);
+      if (maxShardBytes !== undefined && !(maxShardBytes > 0)) throw new Error(`--max-shard-size: "${opts.maxShardSize}" is not a positive number of bytes`);
+      await initBackend();
+      const adapter = loadAdapter(opts.adapter, { config: readModelConfig(opts.model) });
+      const res = await writeMergedCheckpoint(opts.model, adapter, opts.out, { quant: opts.quant, dtype: safeDtypeOf(opts.dtype), maxShardBytes });
+      if (cmd.optsWithGlobals().json) process.stdout.write(JSON.stringify({ out: opts.out, ...res }) + '\n');
+      else process.stdout.write(`merged ${res.merged} modules into ${opts.out}: ${res.files.join(', ')}\n`);
     });
 
   model
