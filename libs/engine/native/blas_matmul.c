@@ -22,6 +22,16 @@
     return NULL;                                                         \
   }
 
+/* The n arguments of a call to retort_blas.<fname>, in argv; any other count is an error. */
+#define ARGS(n, fname)                                                        \
+  size_t argc = n;                                                            \
+  napi_value argv[n];                                                         \
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));                \
+  if (argc != n) {                                                            \
+    napi_throw_error(env, NULL, "retort_blas." fname " takes " #n " arguments"); \
+    return NULL;                                                              \
+  }
+
 static sgemm_fn sgemm;
 static void (*set_num_threads)(int);
 static int (*get_num_threads)(void);
@@ -67,14 +77,8 @@ static napi_value open_blas(napi_env env, napi_callback_info info) {
 /* matmul(heap, aOff, bOff, cOff, batch, m, n, k, transA, transB, aStride, bStride): offsets and
  * strides are in floats; a stride of 0 broadcasts that operand over the batch. */
 static napi_value matmul(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
-  napi_value argv[12];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ARGS(12, "matmul");
   if (!loaded(env)) return NULL;
-  if (argc != 12) {
-    napi_throw_error(env, NULL, "retort_blas.matmul takes 12 arguments");
-    return NULL;
-  }
   void *heap;
   size_t heapBytes;
   CHECK(napi_get_arraybuffer_info(env, argv[0], &heap, &heapBytes));
@@ -127,14 +131,8 @@ static int product_shapes(napi_env env, int64_t m, int64_t rows, int64_t cols, i
  * (transW) or x W for the NF4 weight W [rows, cols] (nf4_matmul.h); every array a typed array,
  * on the wasm heap or anywhere else (Int32Array words as nf4.ts packs them). */
 static napi_value nf4_matmul_js(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
-  napi_value argv[12];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ARGS(12, "nf4Matmul");
   if (!loaded(env)) return NULL;
-  if (argc != 12) {
-    napi_throw_error(env, NULL, "retort_blas.nf4Matmul takes 12 arguments");
-    return NULL;
-  }
   float *x, *y, *absmax2, *nf4, *dynamic;
   uint8_t *codes, *qabsmax;
   int64_t xLen, yLen, codesLen, qabsmaxLen, absmax2Len, nf4Len, dynamicLen, m, rows, cols, transW;
@@ -165,14 +163,8 @@ static napi_value nf4_matmul_js(napi_env env, napi_callback_info info) {
 /* denseMatmul(x, y, m, w, rows, cols, transW): y = x W^T (transW) or x W for a float32 W [rows, cols]
  * held anywhere (typed arrays). */
 static napi_value dense_matmul_js(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ARGS(7, "denseMatmul");
   if (!loaded(env)) return NULL;
-  if (argc != 7) {
-    napi_throw_error(env, NULL, "retort_blas.denseMatmul takes 7 arguments");
-    return NULL;
-  }
   float *x, *y, *w;
   int64_t xLen, yLen, wLen, m, rows, cols, transW;
   TYPED(0, napi_float32_array, x, xLen);
@@ -202,13 +194,7 @@ static napi_value dense_matmul_js(napi_env env, napi_callback_info info) {
  * (Int32Array of ceil(n / 8) words, as nf4.ts packs them, padding with zeroCode) and absmax
  * (ceil(n / 64) floats): nf4_quantize in nf4_quantize.c. Needs no OpenBLAS. */
 static napi_value nf4_quantize_js(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 5) {
-    napi_throw_error(env, NULL, "retort_blas.nf4Quantize takes 5 arguments");
-    return NULL;
-  }
+  ARGS(5, "nf4Quantize");
   float *x, *absmax, *nf4;
   uint8_t *codes;
   int64_t n, codesLen, absmaxLen, nf4Len;

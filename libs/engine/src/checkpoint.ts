@@ -23,6 +23,14 @@ export interface TensorSource {
   read(name: string): HostTensor;
 }
 
+/** The files beside the weights that a model directory carries over to a merged export. */
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json'];
+
+/** Copies the tokenizer and generation files that `from` has into `to`. */
+export function copyTokenizerFiles(from: string, to: string): void {
+  for (const f of TOKENIZER_FILES) if (fs.existsSync(path.join(from, f))) fs.copyFileSync(path.join(from, f), path.join(to, f));
+}
+
 /** transformers' default `max_shard_size` ("5GB", decimal). */
 export const DEFAULT_MAX_SHARD_BYTES = 5e9;
 

@@ -4,11 +4,9 @@
  * tensor and the adapter at a time, so a 7B or 14B base merges on a machine that could not hold its
  * float32 copy. The sums are those of `mergeAdapter` bit for bit (float32, base + s·(B A)).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { moduleName, PROJECTIONS } from '@retort/contracts';
-import { openCheckpoint, writeCheckpointAsync, WriteCheckpointOptions } from './checkpoint';
+import { copyTokenizerFiles, openCheckpoint, writeCheckpointAsync, WriteCheckpointOptions } from './checkpoint';
 import { dequantizeNf4Host, quantizeNf4 } from './nf4';
 import { AsyncTensorToWrite } from './safetensors-file';
 import { LoraAdapter, LoraModule, Quant } from './types';
@@ -17,8 +15,6 @@ export interface MergeExportOptions extends WriteCheckpointOptions {
   /** `nf4`: merge into the NF4-rounded base (every projection), the weights a QLoRA adapter was trained against. */
   quant?: Quant;
 }
-
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json'];
 
 /** Writes base + adapter to `out` in HF layout (sharded as writeCheckpoint), with the base's tokenizer files. */
 export async function writeMergedCheckpoint(baseDir: string, adapter: LoraAdapter, out: string, opts: MergeExportOptions = {}): Promise<{ files: string[]; totalBytes: number; merged: number }> {
@@ -40,7 +36,7 @@ export async function writeMergedCheckpoint(baseDir: string, adapter: LoraAdapte
       },
     }));
     const written = await writeCheckpointAsync(out, reader.config.raw, tensors, opts);
-    for (const f of TOKENIZER_FILES) if (fs.existsSync(path.join(baseDir, f))) fs.copyFileSync(path.join(baseDir, f), path.join(out, f));
+    copyTokenizerFiles(baseDir, out);
     return { ...written, merged: adapter.modules.size };
   } finally {
     reader.close();

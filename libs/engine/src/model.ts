@@ -77,7 +77,7 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
   };
   const quant = opts.quant ?? 'none';
   if (quant !== 'none' && quant !== 'nf4') throw new Error(`quant "${quant as string}" is not supported (none, nf4)`);
-  const onHost = (opts.weights ?? (weightsOnHost() ? 'host' : 'device')) === 'host';
+  const onHost = heldOn(opts) === 'host';
   const linear = (i: number, p: Projection): Linear => {
     const name = moduleName(i, p);
     const bias = () => (projectionHasBias(c, p) ? vec(`${name}.bias`) : undefined);
@@ -87,13 +87,9 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
     }
     if (quant === 'nf4') {
       const w = get(`${name}.weight`);
-      return { name, nf4: uploadNf4(quantizeNf4(w.data, w.shape as [number, number])), bias: projectionHasBias(c, p) ? vec(`${name}.bias`) : undefined };
+      return { name, nf4: uploadNf4(quantizeNf4(w.data, w.shape as [number, number])), bias: bias() };
     }
-    return tf.tidy(() => ({
-      name,
-      wt: tf.transpose(mat(`${name}.weight`)),
-      bias: projectionHasBias(c, p) ? vec(`${name}.bias`) : undefined,
-    }));
+    return tf.tidy(() => ({ name, wt: tf.transpose(mat(`${name}.weight`)), bias: bias() }));
   };
   const layers: Layer[] = [];
   for (let i = 0; i < c.numLayers; i++) {
@@ -120,6 +116,11 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
   };
 }
 
+/** Where a load holds the frozen matrices: as asked, else on the host where the backend does that. */
+function heldOn(opts: LoadOptions): 'device' | 'host' {
+  return opts.weights ?? (weightsOnHost() ? 'host' : 'device');
+}
+
 /**
  * Loads a model directory tensor by tensor (files of any size, single or sharded). Before any weight
  * is read: the tokenizer's ids must fit vocab_size, and on the wasm backend the weights must fit its
@@ -129,7 +130,7 @@ export function loadModel(dir: string, opts: LoadOptions = {}): Model {
   const reader = openCheckpoint(dir);
   try {
     checkTokenizerFits(dir, reader.config);
-    const weights = opts.weights ?? (weightsOnHost() ? 'host' : 'device');
+    const weights = heldOn(opts);
     checkDeviceFits(dir, reader.config, opts.quant ?? 'none', weights === 'host');
     return buildModel(reader, { ...opts, weights });
   } finally {

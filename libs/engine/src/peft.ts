@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { ALL_LINEAR, moduleName, projectionShape, targetProjections } from '@retort/contracts';
-import { readJson, writeCheckpointAsync, WriteCheckpointOptions } from './checkpoint';
+import { copyTokenizerFiles, readJson, writeCheckpointAsync, WriteCheckpointOptions } from './checkpoint';
 import { loraScale } from './lora';
 import { linearWeightHost, modelTensors } from './model';
 import { HostTensor, readSafetensors, writeSafetensors } from './safetensors';
@@ -156,8 +156,5 @@ export async function mergeAdapter(model: Model, adapter: LoraAdapter): Promise<
 /** Writes a merged model in HF layout (config.json, model.safetensors) and copies the tokenizer files. */
 export async function saveMergedModel(model: Model, out: string, baseDir?: string, opts: WriteCheckpointOptions = {}): Promise<void> {
   await writeCheckpointAsync(out, model.config.raw, modelTensors(model), opts);
-  if (!baseDir) return;
-  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json']) {
-    if (fs.existsSync(path.join(baseDir, f))) fs.copyFileSync(path.join(baseDir, f), path.join(out, f));
-  }
+  if (baseDir) copyTokenizerFiles(baseDir, out);
 }
