@@ -19,7 +19,7 @@ export interface GpuShape {
 
 const strip = ({ name: _n, ...c }: Record<string, unknown>) => c;
 
-// The real students' shapes train one sequence at a time (their logits, [seq, 152k], are one binding).
+// The real students' shapes train one sequence of 512 tokens at a time, as bench/scale.ts does.
 export const GPU_SHAPES: GpuShape[] = [
   { key: 'bench', name: 'bench config', family: 'llama', config: BENCH_CONFIG, quant: 'none', batch: BATCH, seq: SEQ, gradientCheckpointing: false },
   { key: '0.5b', name: 'Qwen2-0.5B', family: 'qwen2', config: QWEN2_05B, quant: 'none', batch: 1, seq: 512, gradientCheckpointing: false },

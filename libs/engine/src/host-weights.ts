@@ -21,10 +21,6 @@ export interface HostMatrix {
 /** A frozen weight W [rows, cols] in host memory: float32, or NF4 with double quantization. */
 export type HostWeight = { dense: HostMatrix; nf4?: undefined } | { nf4: Nf4Host; dense?: undefined };
 
-export function isHostMatrix(m: tf.Tensor2D | HostMatrix): m is HostMatrix {
-  return !(m instanceof tf.Tensor);
-}
-
 export function hostWeightShape(w: HostWeight): [number, number] {
   return w.dense ? w.dense.shape : w.nf4!.shape;
 }

@@ -4,13 +4,14 @@ import { expectedWeights, moduleName, projectionHasBias, PROJECTIONS } from '@re
 import type { Projection } from '@retort/contracts';
 import { ModelConfig, RopeScaling } from './config';
 import { HostCheckpoint, openCheckpoint, TensorSource } from './checkpoint';
-import { weightsOnHost } from './backend';
-import { hostRows, HostMatrix, hostWeightBytes, hostWeightShape, isHostMatrix } from './host-weights';
+import { activeBackend, weightsOnHost } from './backend';
+import { hostRows, HostMatrix, hostWeightBytes, hostWeightShape } from './host-weights';
+import { downloadRowBlocks, gatherRowBlocks, isRowBlocks, RowBlocks, rowBlocksMatmulT, uploadRowBlocks } from './row-blocks';
 import { checkDeviceFits, checkTokenizerFits } from './load-checks';
 import { HostTensor } from './safetensors';
 import { AsyncTensorToWrite } from './safetensors-file';
 import { dequantizeNf4Host, disposeNf4, downloadNf4, nf4Bytes, quantizeNf4, uploadNf4 } from './nf4';
-import { attention, constMatmul, constMatmulT, Frozen, frozenMatmul, loraMatmul } from './ops';
+import { attention, constMatmul, Frozen, frozenMatmul, loraMatmul } from './ops';
 import { KVCache, Layer, Linear, LoraAdapter, Model, Quant } from './types';
 
 function rotateHalfMatrix(d: number): Float32Array {
@@ -36,6 +37,12 @@ export interface LoadOptions {
    * the native addon (outside its 4 GiB heap; host-weights.ts), `device` elsewhere.
    */
   weights?: 'device' | 'host';
+  /**
+   * The most bytes one device tensor of the embedding or lm_head may take; a larger one is held as
+   * blocks of rows (row-blocks.ts). Default: the webgpu adapter's maxStorageBufferBindingSize, and
+   * no limit on the other backends.
+   */
+  maxBindingBytes?: number;
 }
 
 /** A host checkpoint as a tensor source. */
@@ -101,8 +108,13 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
       proj,
     });
   }
-  const embed = onHost ? hostMat('model.embed_tokens.weight') : mat('model.embed_tokens.weight');
-  const lmHead = c.tieWordEmbeddings ? embed : onHost ? hostMat('lm_head.weight') : mat('lm_head.weight');
+  const maxBindingBytes = opts.maxBindingBytes ?? activeBackend()?.adapter?.limits.maxStorageBufferBindingSize;
+  const vocabMat = (n: string): RowBlocks | HostMatrix => {
+    const t = hostMat(n);
+    return onHost ? t : uploadRowBlocks(t.data, t.shape, maxBindingBytes);
+  };
+  const embed = vocabMat('model.embed_tokens.weight');
+  const lmHead = c.tieWordEmbeddings ? embed : vocabMat('lm_head.weight');
   const rot = rotateHalfMatrix(c.headDim);
   const rotate = tf.tensor2d(rot, [c.headDim, c.headDim]);
   return {
@@ -113,6 +125,7 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
     lmHead,
     rotate,
     rotateT: tf.transpose(rotate),
+    maxBindingBytes,
   };
 }
 
@@ -226,12 +239,12 @@ export function linearStorage(model: Model): LinearStorage {
  */
 export function modelTensors(model: Model): AsyncTensorToWrite[] {
   const out: AsyncTensorToWrite[] = [];
-  const put = (name: string, t: tf.Tensor | HostMatrix) =>
+  const put = (name: string, t: tf.Tensor | RowBlocks | HostMatrix) =>
     out.push({
       name,
       shape: t.shape,
       data: async function* () {
-        yield t instanceof tf.Tensor ? ((await t.data()) as Float32Array) : t.data;
+        yield t instanceof tf.Tensor ? ((await t.data()) as Float32Array) : isRowBlocks(t) ? await downloadRowBlocks(t) : t.data;
       },
     });
   put('model.embed_tokens.weight', model.embed);
@@ -268,8 +281,8 @@ export async function modelToHost(model: Model): Promise<Map<string, HostTensor>
 
 export function disposeModel(model: Model): void {
   const ts: tf.Tensor[] = [model.norm, model.rotate, model.rotateT];
-  if (!isHostMatrix(model.embed)) ts.push(model.embed);
-  if (model.lmHead !== model.embed && !isHostMatrix(model.lmHead)) ts.push(model.lmHead);
+  if (isRowBlocks(model.embed)) ts.push(...model.embed.blocks);
+  if (model.lmHead !== model.embed && isRowBlocks(model.lmHead)) ts.push(...model.lmHead.blocks);
   for (const l of model.layers) {
     ts.push(l.inputNorm, l.postNorm);
     for (const p of PROJECTIONS) {
@@ -469,7 +482,7 @@ export function forwardHidden(model: Model, ids: number[][], opts: ForwardOption
   const d = c.headDim;
   const g = c.numHeads / c.numKvHeads;
   const past = opts.cache?.length ?? 0;
-  let x = isHostMatrix(model.embed) ? hostRows(model.embed, ids.flat()) : (tf.gather(model.embed, tf.tensor1d(ids.flat(), 'int32')) as tf.Tensor2D); // [B*T, hidden]
+  let x = isRowBlocks(model.embed) ? gatherRowBlocks(model.embed, ids.flat()) : hostRows(model.embed, ids.flat()); // [B*T, hidden]
   const { cos, sin } = ropeTables(c, T, past);
   const cos3 = tf.reshape(cos, [T, 1, d]) as tf.Tensor3D;
   const sin3 = tf.reshape(sin, [T, 1, d]) as tf.Tensor3D;
@@ -484,8 +497,8 @@ export function forwardHidden(model: Model, ids: number[][], opts: ForwardOption
 
 /** Logits [N, vocab] from hidden states [N, hidden]. */
 export function lmHead(model: Model, hidden: tf.Tensor2D): tf.Tensor2D {
-  if (isHostMatrix(model.lmHead)) return frozenMatmul(hidden, { host: { dense: model.lmHead } });
-  return constMatmulT(hidden, model.lmHead);
+  if (isRowBlocks(model.lmHead)) return rowBlocksMatmulT(hidden, model.lmHead);
+  return frozenMatmul(hidden, { host: { dense: model.lmHead } });
 }
 
 /** Logits for every position: [B*T, vocab]. */

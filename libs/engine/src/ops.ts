@@ -13,7 +13,7 @@ let wasmLayout = false;
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
 /** tf.customGrad with positional tensor inputs (its typing is variadic). */
-const customGrad = (f: (...args: any[]) => ReturnType<GradFn>) => tf.customGrad(f as GradFn);
+export const customGrad = (f: (...args: any[]) => ReturnType<GradFn>) => tf.customGrad(f as GradFn);
 
 /** Called once the backend is known (initBackend does it). */
 export function setWasmLayout(on: boolean): void {

@@ -1,7 +1,8 @@
 /** The LoRA training loop: one readable loop over optimizer steps, with exact resume. */
 import * as tf from '@tensorflow/tfjs-core';
 import { Batch, BatchStream, collate, Example } from './data';
-import { forwardHidden, lmHead } from './model';
+import { forwardHidden } from './model';
+import { headLoss, headLossSums } from './head-loss';
 import { softCrossEntropy, weightedCrossEntropy } from './ops';
 import { adamWStep, AdamWState, clipGlobalNorm, initAdamW } from './optimizer';
 import { adapterTensors, hostTensors } from './peft';
@@ -147,15 +148,14 @@ export interface BatchLossOptions {
  */
 export function batchLoss(model: Model, adapter: LoraAdapter | undefined, batch: Batch, norm: number, opts: BatchLossOptions = {}): tf.Scalar {
   return tf.tidy(() => {
-    const logits = lmHead(model, forwardHidden(model, batch.ids, { lora: adapter, dropoutSeed: opts.dropoutSeed, checkpoint: opts.checkpoint }));
-    const targets = tf.tensor1d(batch.targets, 'int32');
+    const hidden = forwardHidden(model, batch.ids, { lora: adapter, dropoutSeed: opts.dropoutSeed, checkpoint: opts.checkpoint });
+    const targets = (s: number, e: number) => tf.tensor1d(batch.targets.slice(s, e), 'int32');
     const kd = opts.kd && opts.kd.alpha > 0 ? batch.teacher : undefined;
-    if (!kd) return tf.div(weightedCrossEntropy(logits, targets, tf.tensor1d(batch.weights)), norm);
+    if (!kd) return tf.div(headLoss(model, hidden, (logits, s, e) => weightedCrossEntropy(logits, targets(s, e), tf.tensor1d(batch.weights.slice(s, e)))), norm);
     const { alpha, temperature } = opts.kd!;
     const ceWeights = Float32Array.from(batch.weights);
     const kdWeights = new Float32Array(batch.weights.length);
-    const indices: number[][] = [];
-    const values: number[] = [];
+    const entries: { row: number; id: number; p: number }[] = [];
     kd.rows.forEach((row, i) => {
       ceWeights[row] = batch.weights[row] * (1 - alpha);
       kdWeights[row] = batch.weights[row] * alpha;
@@ -164,15 +164,17 @@ export function batchLoss(model: Model, adapter: LoraAdapter | undefined, batch:
       const top = Math.max(...logprobs);
       const e = logprobs.map((l) => Math.exp((l - top) / temperature));
       const sum = e.reduce((a, b) => a + b, 0);
-      ids.forEach((id, j) => {
-        indices.push([row, id]);
-        values.push(e[j] / sum);
-      });
+      ids.forEach((id, j) => entries.push({ row, id, p: e[j] / sum }));
     });
-    const probs = tf.scatterND(tf.tensor2d(indices, [indices.length, 2], 'int32'), tf.tensor1d(values), logits.shape) as tf.Tensor2D;
-    const ce = weightedCrossEntropy(logits, targets, tf.tensor1d(ceWeights));
-    const distill = softCrossEntropy(logits, probs, tf.tensor1d(kdWeights), temperature);
-    return tf.div(tf.add(ce, distill), norm);
+    const loss = headLoss(model, hidden, (logits, s, e) => {
+      const here = entries.filter((x) => x.row >= s && x.row < e);
+      const probs = here.length
+        ? (tf.scatterND(tf.tensor2d(here.map((x) => [x.row - s, x.id]), [here.length, 2], 'int32'), tf.tensor1d(here.map((x) => x.p)), logits.shape) as tf.Tensor2D)
+        : tf.zerosLike(logits);
+      const ce = weightedCrossEntropy(logits, targets(s, e), tf.tensor1d(ceWeights.slice(s, e)));
+      return tf.add(ce, softCrossEntropy(logits, probs, tf.tensor1d(kdWeights.slice(s, e)), temperature)) as tf.Scalar;
+    });
+    return tf.div(loss, norm);
   });
 }
 
@@ -183,13 +185,14 @@ export async function evaluate(model: Model, adapter: LoraAdapter | undefined, e
   let tokens = 0;
   for (let i = 0; i < examples.length; i += batchSize) {
     const batch = collate(examples.slice(i, i + batchSize), padId);
-    const sums = tf.tidy(() => {
-      const logits = lmHead(model, forwardHidden(model, batch.ids, { lora: adapter }));
-      const targets = tf.tensor1d(batch.targets, 'int32');
-      const w = tf.tensor1d(batch.weights);
-      const hit = tf.cast(tf.equal(tf.argMax(logits, -1), targets), 'float32');
-      return tf.stack([weightedCrossEntropy(logits, targets, w), tf.sum(tf.mul(hit, w))]);
-    });
+    const sums = tf.tidy(() =>
+      headLossSums(model, forwardHidden(model, batch.ids, { lora: adapter }), (logits, s, e) => {
+        const targets = tf.tensor1d(batch.targets.slice(s, e), 'int32');
+        const w = tf.tensor1d(batch.weights.slice(s, e));
+        const hit = tf.cast(tf.equal(tf.argMax(logits, -1), targets), 'float32');
+        return tf.stack([weightedCrossEntropy(logits, targets, w), tf.sum(tf.mul(hit, w))]);
+      }),
+    );
     const [l, c] = await sums.data(); // one read per batch
     sums.dispose();
     lossSum += l;

@@ -3,6 +3,7 @@ import type { Projection } from '@retort/contracts';
 import type { ModelConfig } from './config';
 import type { HostMatrix, HostWeight } from './host-weights';
 import type { Nf4Weight } from './nf4';
+import type { RowBlocks } from './row-blocks';
 
 /**
  * A frozen linear layer y = x W^T + bias. Its weight is held on the device either dense and
@@ -30,13 +31,22 @@ export interface Layer {
 
 export interface Model {
   config: ModelConfig;
-  /** On the device, or in host memory where the model's frozen weights are (host-weights.ts). */
-  embed: tf.Tensor2D | HostMatrix; // [vocab, hidden]
+  /**
+   * On the device as blocks of rows, each within one webgpu storage binding (row-blocks.ts), or in
+   * host memory where the model's frozen weights are (host-weights.ts).
+   */
+  embed: RowBlocks | HostMatrix; // [vocab, hidden]
   layers: Layer[];
   norm: tf.Tensor1D; // [hidden]
-  lmHead: tf.Tensor2D | HostMatrix; // [vocab, hidden] (the embedding itself when tied)
+  lmHead: RowBlocks | HostMatrix; // [vocab, hidden] (the embedding itself when tied)
   rotate: tf.Tensor2D; // [headDim, headDim]: x rotate = rotate_half(x)
   rotateT: tf.Tensor2D;
+  /**
+   * The most bytes one device tensor may take (webgpu: the adapter's maxStorageBufferBindingSize):
+   * embed and lmHead are row blocks within it, and a step's logits are made in row chunks within it
+   * (head-loss.ts). Undefined: no limit.
+   */
+  maxBindingBytes?: number;
 }
 
 export interface LoraConfig {
