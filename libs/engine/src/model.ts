@@ -13,6 +13,7 @@ import { AsyncTensorToWrite } from './safetensors-file';
 import { dequantizeNf4Host, disposeNf4, downloadNf4, nf4Bytes, quantizeNf4, uploadNf4 } from './nf4';
 import { attention, constMatmul, Frozen, frozenMatmul, loraMatmul } from './ops';
 import { KVCache, Layer, Linear, LoraAdapter, Model, Quant } from './types';
+import { bf16Bytes, downloadBf16, isBf16Exact, uploadBf16 } from './bf16-weights';
 
 function rotateHalfMatrix(d: number): Float32Array {
   // rotate_half(x) = cat(-x[d/2:], x[:d/2]) = x R
@@ -43,6 +44,12 @@ export interface LoadOptions {
    * no limit on the other backends.
    */
   maxBindingBytes?: number;
+  /**
+   * Hold the frozen projections of a bf16 checkpoint as bf16 on the device, half of float32 and
+   * exact (bf16-weights.ts); a tensor whose values are not all bf16 stays float32. Default: on
+   * webgpu (`RETORT_WEBGPU_BF16=0` turns it off), not elsewhere.
+   */
+  bf16?: boolean;
 }
 
 /** A host checkpoint as a tensor source. */
@@ -74,17 +81,14 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
   }
   const get = (n: string): HostTensor => ck.read(n);
   const vec = (n: string) => tf.tensor1d(get(n).data);
-  const mat = (n: string) => {
-    const t = get(n); // one read: each call of get reads the tensor from its file again
-    return tf.tensor2d(t.data, t.shape as [number, number]);
-  };
   const hostMat = (n: string): HostMatrix => {
-    const t = get(n);
+    const t = get(n); // one read: each call of get reads the tensor from its file again
     return { shape: t.shape as [number, number], data: t.data };
   };
   const quant = opts.quant ?? 'none';
   if (quant !== 'none' && quant !== 'nf4') throw new Error(`quant "${quant as string}" is not supported (none, nf4)`);
   const onHost = heldOn(opts) === 'host';
+  const bf16 = !onHost && quant === 'none' && (opts.bf16 ?? (activeBackend()?.name === 'webgpu' && process.env.RETORT_WEBGPU_BF16 !== '0'));
   const linear = (i: number, p: Projection): Linear => {
     const name = moduleName(i, p);
     const bias = () => (projectionHasBias(c, p) ? vec(`${name}.bias`) : undefined);
@@ -96,7 +100,9 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
       const w = get(`${name}.weight`);
       return { name, nf4: uploadNf4(quantizeNf4(w.data, w.shape as [number, number])), bias: bias() };
     }
-    return tf.tidy(() => ({ name, wt: tf.transpose(mat(`${name}.weight`)), bias: bias() }));
+    const w = hostMat(`${name}.weight`);
+    if (bf16 && isBf16Exact(w.data)) return { name, bf16: uploadBf16(w.data, w.shape), bias: bias() };
+    return tf.tidy(() => ({ name, wt: tf.transpose(tf.tensor2d(w.data, w.shape)), bias: bias() }));
   };
   const layers: Layer[] = [];
   for (let i = 0; i < c.numLayers; i++) {
@@ -155,6 +161,7 @@ export function loadModel(dir: string, opts: LoadOptions = {}): Model {
 export function frozenOf(lin: Linear): Frozen {
   if (lin.host) return { host: lin.host };
   if (lin.nf4) return { nf4: lin.nf4 };
+  if (lin.bf16) return { bf16: lin.bf16 };
   if (!lin.wt) throw new Error(`${lin.name}: linear layer without weights`);
   return { wt: lin.wt };
 }
@@ -163,6 +170,7 @@ export function frozenOf(lin: Linear): Frozen {
 export async function linearWeightHost(lin: Linear): Promise<{ shape: [number, number]; data: Float32Array }> {
   if (lin.host) return { shape: hostWeightShape(lin.host), data: lin.host.dense ? lin.host.dense.data : dequantizeNf4Host(lin.host.nf4!) };
   if (lin.nf4) return { shape: lin.nf4.shape, data: dequantizeNf4Host(await downloadNf4(lin.nf4)) };
+  if (lin.bf16) return { shape: lin.bf16.shape, data: await downloadBf16(lin.bf16) };
   const w = tf.transpose(lin.wt!);
   try {
     return { shape: w.shape as [number, number], data: (await w.data()) as Float32Array };
@@ -187,8 +195,10 @@ export async function quantizeModel(model: Model): Promise<Model> {
         continue;
       }
       lin.nf4 = uploadNf4(quantizeNf4(w.data, w.shape));
-      lin.wt!.dispose();
+      lin.wt?.dispose();
+      lin.bf16?.words.dispose();
       delete lin.wt;
+      delete lin.bf16;
     }
   }
   return model;
@@ -224,6 +234,9 @@ export function linearStorage(model: Model): LinearStorage {
         quantized++;
         params += lin.nf4.shape[0] * lin.nf4.shape[1];
         bytes += nf4Bytes(lin.nf4);
+      } else if (lin.bf16) {
+        params += lin.bf16.shape[0] * lin.bf16.shape[1];
+        bytes += bf16Bytes(lin.bf16);
       } else {
         params += lin.wt!.size;
         bytes += lin.wt!.size * 4;
@@ -253,7 +266,7 @@ export function modelTensors(model: Model): AsyncTensorToWrite[] {
     put(`model.layers.${i}.post_attention_layernorm.weight`, l.postNorm);
     for (const p of PROJECTIONS) {
       const lin = l.proj[p];
-      const w = lin.host ? hostWeightShape(lin.host) : lin.nf4?.shape;
+      const w = lin.host ? hostWeightShape(lin.host) : (lin.nf4 ?? lin.bf16)?.shape;
       const [inp, outDim] = w ? [w[1], w[0]] : lin.wt!.shape;
       out.push({
         name: `${lin.name}.weight`,
@@ -289,6 +302,7 @@ export function disposeModel(model: Model): void {
       const lin = l.proj[p];
       if (lin.wt) ts.push(lin.wt);
       if (lin.nf4) disposeNf4(lin.nf4);
+      if (lin.bf16) lin.bf16.words.dispose();
       if (lin.bias) ts.push(lin.bias);
     }
   }

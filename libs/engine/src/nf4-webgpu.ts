@@ -9,52 +9,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { NF4_BLOCKSIZE, NF4_NESTED_BLOCKSIZE, Nf4Weight } from './nf4';
-
-const WORKGROUP: [number, number, number] = [64, 1, 1];
-
-interface WebGpuBackendLike {
-  runWebGPUProgram(program: object, inputs: tf.TensorInfo[], outputDtype: tf.DataType): tf.TensorInfo;
-}
-
-interface FlatDispatch {
-  flatDispatchLayout(shape: number[]): { x: number[] };
-  computeDispatch(layout: { x: number[] }, shape: number[], workgroupSize: [number, number, number]): [number, number, number];
-}
-
-/** A flat elementwise program over n outputs (tfjs-webgpu's program interface). */
-function flatProgram(shaderKey: string, variableNames: string[], n: number, body: string) {
-  const { webgpu_util } = require('@tensorflow/tfjs-backend-webgpu') as { webgpu_util: FlatDispatch };
-  const dispatchLayout = webgpu_util.flatDispatchLayout([n]);
-  return {
-    shaderKey,
-    variableNames,
-    outputShape: [n],
-    workgroupSize: WORKGROUP,
-    dispatchLayout,
-    dispatch: webgpu_util.computeDispatch(dispatchLayout, [n], WORKGROUP),
-    size: true,
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          ${body}
-        }
-      }`,
-  };
-}
-
-function run(program: object, inputs: tf.Tensor[]): tf.Tensor1D {
-  const backend = tf.backend() as unknown as WebGpuBackendLike;
-  const out = backend.runWebGPUProgram(program, inputs, 'float32');
-  return tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor1D;
-}
+import { runFlatProgram } from './webgpu-kernels';
 
 /** dynamic[qabsmax byte b] * absmax2[b / 256] for the nb blocks of 64. */
 function blockScales(w: Nf4Weight, dynamic: tf.Tensor1D, nb: number): tf.Tensor1D {
-  const program = flatProgram('retort_nf4_block_scales', ['qabsmax', 'dynamicMap', 'absmax2'], nb, `
+  return runFlatProgram('retort_nf4_block_scales', ['qabsmax', 'dynamicMap', 'absmax2'], nb, [w.qabsmax, dynamic, w.absmax2], `
           let word = bitcast<u32>(qabsmax[index / 4]);
           let q = (word >> (8u * u32(index % 4))) & 255u;
           setOutputAtIndex(index, dynamicMap[q] * absmax2[index / ${NF4_NESTED_BLOCKSIZE}]);`);
-  return run(program, [w.qabsmax, dynamic, w.absmax2]);
 }
 
 /** W [out, in] float32: NF4[code i] * absmax[i / 64], codes in bitsandbytes' byte order (high nibble first). */
@@ -63,12 +25,12 @@ export function dequantizeNf4WebGpu(w: Nf4Weight, tables: { nf4: tf.Tensor1D; dy
   const nb = Math.ceil(n / NF4_BLOCKSIZE);
   return tf.tidy(() => {
     const absmax = tf.add(blockScales(w, tables.dynamic, nb), w.offset);
-    const program = flatProgram('retort_nf4_dequantize', ['codes', 'nf4', 'absmax'], n, `
+    const values = runFlatProgram('retort_nf4_dequantize', ['codes', 'nf4', 'absmax'], n, [w.codes, tables.nf4, absmax], `
           let word = bitcast<u32>(codes[index / 8]);
           let k = u32(index % 8);
           let byte = (word >> (8u * (k / 2u))) & 255u;
           let code = select(byte >> 4u, byte & 15u, (k & 1u) == 1u);
           setOutputAtIndex(index, nf4[code] * absmax[index / ${NF4_BLOCKSIZE}]);`);
-    return tf.reshape(run(program, [w.codes, tables.nf4, absmax]), w.shape) as tf.Tensor2D;
+    return tf.reshape(values, w.shape) as tf.Tensor2D;
   });
 }

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dequantizeNf4, Nf4Weight } from './nf4';
 import { frozenProduct, HostWeight } from './host-weights';
+import { Bf16Weight, widenBf16 } from './bf16-weights';
 
 let wasmLayout = false;
 
@@ -56,9 +57,14 @@ export function constMatmulT(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
  * The frozen weight of a linear layer y = x W^T: dense and transposed (`wt` [in, out]), or NF4 codes
  * of W [out, in] that are dequantized where they are used, in the forward pass and again in the
  * backward pass (as bitsandbytes' MatMul4Bit does), the float copy freed right after each product;
- * or W [out, in] in host memory, multiplied there (host-weights.ts).
+ * or W [out, in] in host memory, multiplied there (host-weights.ts); or W [out, in] as bf16, widened
+ * to float32 where it is used as NF4 is dequantized (bf16-weights.ts).
  */
-export type Frozen = { wt: tf.Tensor2D; nf4?: undefined; host?: undefined } | { nf4: Nf4Weight; wt?: undefined; host?: undefined } | { host: HostWeight; wt?: undefined; nf4?: undefined };
+export type Frozen =
+  | { wt: tf.Tensor2D; nf4?: undefined; host?: undefined; bf16?: undefined }
+  | { nf4: Nf4Weight; wt?: undefined; host?: undefined; bf16?: undefined }
+  | { host: HostWeight; wt?: undefined; nf4?: undefined; bf16?: undefined }
+  | { bf16: Bf16Weight; wt?: undefined; nf4?: undefined; host?: undefined };
 
 function asFrozen(w: tf.Tensor2D | Frozen): Frozen {
   return w instanceof tf.Tensor ? { wt: w } : w;
@@ -68,6 +74,7 @@ function asFrozen(w: tf.Tensor2D | Frozen): Frozen {
 function frozenForward(x: tf.Tensor2D, f: Frozen): tf.Tensor2D {
   if (f.wt) return tf.matMul(x, f.wt);
   if (f.host) return frozenProduct(x, f.host, true)!;
+  if (f.bf16) return tf.tidy(() => mm(x, widenBf16(f.bf16), false, true));
   const q = f.nf4!;
   const native = frozenProduct(x, { heapNf4: q }, true);
   if (native) return native;
@@ -81,6 +88,7 @@ function frozenForward(x: tf.Tensor2D, f: Frozen): tf.Tensor2D {
 function frozenBackward(dy: tf.Tensor2D, f: Frozen): tf.Tensor2D {
   if (f.wt) return mm(dy, f.wt, false, true);
   if (f.host) return frozenProduct(dy, f.host, false)!;
+  if (f.bf16) return tf.tidy(() => tf.matMul(dy, widenBf16(f.bf16)));
   const q = f.nf4!;
   return frozenProduct(dy, { heapNf4: q }, false) ?? tf.tidy(() => tf.matMul(dy, dequantizeNf4(q)));
 }

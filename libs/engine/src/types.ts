@@ -3,13 +3,15 @@ import type { Projection } from '@retort/contracts';
 import type { ModelConfig } from './config';
 import type { HostMatrix, HostWeight } from './host-weights';
 import type { Nf4Weight } from './nf4';
+import type { Bf16Weight } from './bf16-weights';
 import type { RowBlocks } from './row-blocks';
 
 /**
  * A frozen linear layer y = x W^T + bias. Its weight is held on the device either dense and
  * transposed for plain matMul (`wt` [in, out]), or, in a QLoRA base, as NF4 codes of W [out, in]
  * (`nf4`), dequantized inside the forward pass when the layer runs; or, on wasm with the native
- * addon, in host memory (`host`: W [out, in], float32 or NF4). Exactly one of the three is set.
+ * addon, in host memory (`host`: W [out, in], float32 or NF4); or, on webgpu for a bf16 checkpoint,
+ * as its bf16 values (`bf16`: W [out, in], widened to float32 where it is used). Exactly one is set.
  */
 export interface Linear {
   /** Hugging Face module path, e.g. `model.layers.0.self_attn.q_proj`. */
@@ -17,6 +19,7 @@ export interface Linear {
   wt?: tf.Tensor2D; // [in, out]
   nf4?: Nf4Weight; // W [out, in], NF4 with double quantization
   host?: HostWeight; // W [out, in]
+  bf16?: Bf16Weight; // W [out, in]
   bias?: tf.Tensor1D; // [out]
 }
 

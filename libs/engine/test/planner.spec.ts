@@ -35,6 +35,17 @@ describe('memory planner', () => {
     expect(gen.bytes.optimizer).toBe(0);
   });
 
+  it("counts a bf16 checkpoint's projections at 2 bytes on webgpu (held as bf16 there), 4 elsewhere and for float32 checkpoints", () => {
+    const at = (backend: 'webgpu' | 'node-gpu', torch_dtype = 'bfloat16') => planMemory({ config: { ...DISTILL_CONFIGS['7b'], torch_dtype }, method: 'lora', seq: 512, batch: 1, rank: 16, backend });
+    const gpu = at('webgpu');
+    expect(gpu.linearBytesPerParam).toBe(2);
+    expect(at('node-gpu').linearBytesPerParam).toBe(4);
+    expect(at('webgpu', 'float32').linearBytesPerParam).toBe(4);
+    expect(at('node-gpu').bytes.weights - gpu.bytes.weights).toBe(2 * gpu.params.linear);
+    expect(planMemory({ size: '7b', method: 'qlora', seq: 512, batch: 1, rank: 16, backend: 'webgpu' }).linearBytesPerParam).toBeCloseTo(0.516, 3);
+    expect(gpu.notes.join('\n')).toMatch(/the projections are the checkpoint's bf16, 2 bytes per value/);
+  });
+
   it('names bad input', () => {
     expect(() => planMemory({ size: '13b', method: 'lora', seq: 8, batch: 1 })).toThrow(/size "13b" is not one of/);
     expect(() => planMemory({ method: 'lora', seq: 8, batch: 1 })).toThrow(/a config \(config.json\) or a size/);

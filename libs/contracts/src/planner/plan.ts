@@ -4,14 +4,14 @@
  * It models what tfjs keeps (everything float32; counted as `tf.memory().numBytes` counts, per live
  * tensor object, so reshaped views and the clones tfjs saves for the backward pass count in full):
  *
- *   persistent  the base (embedding, lm_head, norms, biases, the projections as float32
- *               or as NF4 words + 8-bit absmax words + one float per 256 blocks), LoRA A and B,
- *               AdamW m and v;
+ *   persistent  the base (embedding, lm_head, norms, biases, the projections as float32,
+ *               as bf16 (webgpu, a bf16 checkpoint's LoRA base), or as NF4 words + 8-bit absmax
+ *               words + one float per 256 blocks), LoRA A and B, AdamW m and v;
  *   one step    the peak of the forward pass (every op output is alive until the loss scope ends)
  *               or of the backward pass (tfjs keeps the saved tensors and every gradient it
  *               produces until backprop ends), plus the largest transient: the attention backward
  *               of one layer, or the NF4 dequantization of the largest projection (~6 int32 per
- *               weight while unpacking).
+ *               weight while unpacking; bf16: its float32 copy).
  *
  * Per token and layer the counts below come from the engine's code (ops.ts, model.ts: which tensors
  * each op saves) and were checked against tf.profile on 240 random tiny models (step peak within
@@ -107,17 +107,19 @@ export function planMemory(input: PlanInput): MemoryPlan {
   // --- persistent ---------------------------------------------------------------------------
   const params = countParams(config);
   const nonLinear = params.base - params.linear;
+  const weightsOnHost = input.weightsOnHost === true;
+  // On webgpu the engine holds a bf16 checkpoint's projections as bf16 (exact; widened per use).
+  const bf16Base = method === 'lora' && backend === 'webgpu' && !weightsOnHost && config.torch_dtype === 'bfloat16';
   let linearBytes = 0;
   let largest = 0;
   for (const p of PROJECTIONS) {
     const [i, o] = projectionShape(m.spec, p);
-    linearBytes += L * (method === 'qlora' ? nf4WeightBytes(i * o) : F32 * i * o);
+    linearBytes += L * (method === 'qlora' ? nf4WeightBytes(i * o) : (bf16Base ? BF16_BYTES : F32) * i * o);
     largest = Math.max(largest, i * o);
   }
   // embedding, lm_head (untied; the engine multiplies by it transposed, holding no copy), norms, biases, rotate_half
   const weights = linearBytes + F32 * (nonLinear + 2 * d * d) + (method === 'qlora' ? F32 * (16 + 256) : 0);
   // What weightsOnHost keeps in host memory: the projections, the embedding and an untied lm_head.
-  const weightsOnHost = input.weightsOnHost === true;
   const frozenMatrices = linearBytes + F32 * m.V * m.D * (m.tied ? 1 : 2);
   const onHost = weightsOnHost ? frozenMatrices : 0;
   let loraParams = 0;
@@ -142,8 +144,9 @@ export function planMemory(input: PlanInput): MemoryPlan {
   // Gradients produced by backprop (all held until it ends; measured coefficients), LoRA grads included.
   const gradientsHeld = L * (22 * N * D + 16 * N * (Q + Kv) + 7 * N * I) + N * V + loraParams;
   const attnBackward = (backend === 'wasm' ? 6 : 3) * attnScores;
-  // NF4 dequantized on the device (~6 int32 per weight while unpacking); on the host it is native panels.
-  const dequant = method === 'qlora' && !weightsOnHost ? 6.15 * largest : 0;
+  // NF4 dequantized on the device (~6 int32 per weight while unpacking); on the host it is native
+  // panels. A bf16 projection is widened to one float32 copy, freed after its product.
+  const dequant = method === 'qlora' && !weightsOnHost ? 6.15 * largest : bf16Base ? largest : 0;
   const tables = g(m) * T * T + 2 * T * d;
 
   let activations: number;
@@ -197,7 +200,11 @@ export function planMemory(input: PlanInput): MemoryPlan {
   }
   const total = weights + lora + optimizer + gradients + activations + kvCache + overhead;
 
-  notes.push('tfjs is float32 only: weights, LoRA, optimizer state and activations are 4 bytes per value');
+  notes.push(
+    bf16Base
+      ? "tfjs is float32 only: LoRA, optimizer state and activations are 4 bytes per value; the projections are the checkpoint's bf16, 2 bytes per value, widened to float32 where used"
+      : 'tfjs is float32 only: weights, LoRA, optimizer state and activations are 4 bytes per value',
+  );
   if (method === 'qlora') notes.push(`NF4 projections: ${(linearBytes / params.linear).toFixed(4)} bytes/param (codes 0.5 + 8-bit absmax 1/64 + float32 per 256 blocks); embeddings, norms and lm_head stay float32`);
   if (task === 'train' && !checkpoint) notes.push('no gradient checkpointing: activations grow with layers x batch x seq (the largest term for long sequences)');
   if (weightsOnHost) notes.push(`frozen projections, embedding and lm_head in host memory (${formatBytes(onHost)}): the device holds the rest`);

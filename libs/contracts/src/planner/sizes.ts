@@ -10,8 +10,9 @@ import type { ModelConfigLike } from './types';
 export const NAMED_SIZES = ['1.5b', '7b', '8b', '14b', '32b', '70b'] as const;
 export type NamedSize = (typeof NAMED_SIZES)[number];
 
-const qwen2 = { model_type: 'qwen2', architectures: [FAMILY_TRAITS.qwen2.architecture], tie_word_embeddings: false };
-const llama = { model_type: 'llama', architectures: [FAMILY_TRAITS.llama.architecture], tie_word_embeddings: false, attention_bias: false };
+// All of them are published in bfloat16.
+const qwen2 = { model_type: 'qwen2', architectures: [FAMILY_TRAITS.qwen2.architecture], tie_word_embeddings: false, torch_dtype: 'bfloat16' };
+const llama = { model_type: 'llama', architectures: [FAMILY_TRAITS.llama.architecture], tie_word_embeddings: false, attention_bias: false, torch_dtype: 'bfloat16' };
 
 export const DISTILL_CONFIGS: Record<NamedSize, ModelConfigLike & { name: string }> = {
   '1.5b': { ...qwen2, name: 'DeepSeek-R1-Distill-Qwen-1.5B', hidden_size: 1536, intermediate_size: 8960, num_hidden_layers: 28, num_attention_heads: 12, num_key_value_heads: 2, vocab_size: 151936 },
