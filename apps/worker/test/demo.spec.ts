@@ -50,7 +50,7 @@ describe('the distillation demo (smaller configuration)', () => {
     const done = await waitFor(async () => {
       const r = (await api().get(`/api/v1/runs/${run.body.id}`).set('Authorization', op)).body;
       return ['succeeded', 'failed'].includes(r.status) && r;
-    }, 240000, 'the demo pipeline');
+    }, 420000, 'the demo pipeline'); // ~195 s alone on 2 cores; CI runs it beside the other suites
     expect(done.status).toBe('succeeded');
     const { base, candidate } = done.progress.scores;
     const teacher = done.progress.scores['teacher (demo-teacher)'];
@@ -58,5 +58,5 @@ describe('the distillation demo (smaller configuration)', () => {
     expect(teacher.exact).toBeGreaterThanOrEqual(0.8);
     expect(candidate.exact).toBeGreaterThanOrEqual(DEMO_TEST_MIN_EXACT);
     expect(candidate.loss).toBeLessThan(base.loss * 0.5);
-  }, 300000);
+  }, 480000);
 });
