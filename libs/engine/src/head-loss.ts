@@ -6,7 +6,7 @@
  * layer), so no tensor of the step is larger than one chunk's logits. Where they fit, nothing changes.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { customGrad } from './ops';
+import { addOneByOne, customGrad } from './ops';
 import type { Model } from './types';
 import { lmHead } from './model';
 
@@ -17,11 +17,6 @@ export type RowsLoss = (logits: tf.Tensor2D, start: number, end: number) => tf.S
 export function logitRowsPerChunk(model: Model, rows: number): number {
   if (model.maxBindingBytes === undefined) return rows;
   return Math.max(1, Math.min(rows, Math.floor(model.maxBindingBytes / (4 * model.config.vocabSize))));
-}
-
-/** a + b + ... one add at a time: tf.addN binds every input at once, past webgpu's 8 storage buffers per shader. */
-function sum(parts: tf.Tensor[]): tf.Tensor {
-  return parts.reduce((a, b) => tf.add(a, b));
 }
 
 function chunks(rows: number, per: number): [number, number][] {
@@ -40,7 +35,7 @@ export function headLoss(model: Model, hidden: tf.Tensor2D, loss: RowsLoss): tf.
   const f = customGrad((h: tf.Tensor, save: tf.GradSaveFunc) => {
     save([h]);
     return {
-      value: sum(parts.map((p) => tf.tidy(() => loss(lmHead(model, rows(h, p)), p[0], p[1])))) as tf.Scalar,
+      value: addOneByOne(parts.map((p) => tf.tidy(() => loss(lmHead(model, rows(h, p)), p[0], p[1])))) as tf.Scalar,
       gradFunc: (dy: tf.Tensor, [hs]: tf.Tensor[]) => {
         // tf.grad inside a backward pass drops the engine's tape when it ends (see checkpointedLayer).
         const engine = tf.engine();
@@ -63,5 +58,5 @@ export function headLoss(model: Model, hidden: tf.Tensor2D, loss: RowsLoss): tf.
 export function headLossSums(model: Model, hidden: tf.Tensor2D, sums: (logits: tf.Tensor2D, start: number, end: number) => tf.Tensor): tf.Tensor {
   const N = hidden.shape[0];
   const per = logitRowsPerChunk(model, N);
-  return sum(chunks(N, per).map(([s, e]) => tf.tidy(() => sums(lmHead(model, tf.slice(hidden, [s, 0], [e - s, -1])), s, e))));
+  return addOneByOne(chunks(N, per).map(([s, e]) => tf.tidy(() => sums(lmHead(model, tf.slice(hidden, [s, 0], [e - s, -1])), s, e))));
 }

@@ -16,6 +16,11 @@ type GradFn = Parameters<typeof tf.customGrad>[0];
 /** tf.customGrad with positional tensor inputs (its typing is variadic). */
 export const customGrad = (f: (...args: any[]) => ReturnType<GradFn>) => tf.customGrad(f as GradFn);
 
+/** a + b + ... one add at a time: tf.addN binds every input at once, and past 7 inputs goes over webgpu's 8 storage buffers per shader (a wrong sum, no error). */
+export function addOneByOne(parts: tf.Tensor[]): tf.Tensor {
+  return parts.reduce((a, b) => tf.add(a, b));
+}
+
 /** Called once the backend is known (initBackend does it). */
 export function setWasmLayout(on: boolean): void {
   wasmLayout = on;

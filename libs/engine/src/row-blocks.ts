@@ -6,7 +6,7 @@
  * A matrix that fits is one block, and then everything is one tfjs op as before.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { constMatmulT, customGrad, mm } from './ops';
+import { addOneByOne, constMatmulT, customGrad, mm } from './ops';
 
 /** A float32 matrix [rows, cols] held as blocks of consecutive rows, in order. */
 export interface RowBlocks {
@@ -71,7 +71,7 @@ export function rowBlocksMatmulT(x: tf.Tensor2D, m: RowBlocks): tf.Tensor2D {
     gradFunc: (dy: tf.Tensor) =>
       tf.tidy(() => {
         let first = 0;
-        return tf.addN(
+        return addOneByOne(
           m.blocks.map((b) => {
             const g = tf.matMul(tf.slice(dy as tf.Tensor2D, [0, first], [-1, b.shape[0]]), b);
             first += b.shape[0];
