@@ -61,3 +61,26 @@ export function widenBf16(w: Bf16Weight): tf.Tensor2D {
 export async function downloadBf16(w: Bf16Weight): Promise<Float32Array> {
   return unpackBf16((await w.words.data()) as Int32Array, w.shape[0] * w.shape[1]);
 }
+
+/**
+ * Rows `ids` of a bf16 matrix [rows, cols] held as words [rows, cols / 2] (cols even), widened to
+ * float32 [ids.length, cols]: one WGSL kernel on webgpu (tfjs' gather would pass the words through
+ * float32 and round them), a gather of the words and a host unpack elsewhere.
+ */
+export function gatherBf16Rows(words: tf.Tensor2D, ids: number[], cols: number): tf.Tensor2D {
+  const n = ids.length * cols;
+  if (tf.getBackend() !== 'webgpu') {
+    return tf.tidy(() => {
+      const rows = tf.gather(words, tf.tensor1d(ids, 'int32'));
+      return tf.tensor2d(unpackBf16(rows.dataSync() as Int32Array, n), [ids.length, cols]);
+    });
+  }
+  return tf.tidy(() => {
+    const flat = runFlatProgram(`retort_bf16_gather_${cols}`, ['words', 'ids'], n, [words, tf.tensor1d(ids, 'int32')], `
+          let col = index % ${cols};
+          let word = bitcast<u32>(words[ids[index / ${cols}] * ${cols / 2} + col / 2]);
+          let bits = select(word << 16u, word & 0xffff0000u, (col % 2) == 1);
+          setOutputAtIndex(index, bitcast<f32>(bits));`);
+    return tf.reshape(flat, [ids.length, cols]) as tf.Tensor2D;
+  });
+}

@@ -30,7 +30,7 @@ export interface LoadOptions {
   /**
    * `nf4`: the frozen linear weights (the seven projections of every layer) are quantized on the
    * host to NF4 with double quantization before they are uploaded, so their float copy never reaches
-   * the device (QLoRA). Embeddings, norms, biases and lm_head stay float32, as in bitsandbytes.
+   * the device (QLoRA). Norms and biases stay float32, and the embedding and lm_head float32 or bf16 (see `bf16`).
    */
   quant?: Quant;
   /**
@@ -45,9 +45,10 @@ export interface LoadOptions {
    */
   maxBindingBytes?: number;
   /**
-   * Hold the frozen projections of a bf16 checkpoint as bf16 on the device, half of float32 and
-   * exact (bf16-weights.ts); a tensor whose values are not all bf16 stays float32. Default: on
-   * webgpu (`RETORT_WEBGPU_BF16=0` turns it off), not elsewhere.
+   * Hold a bf16 checkpoint's frozen projections (LoRA; QLoRA's are NF4), embedding and lm_head as
+   * bf16 on the device, half of float32 and exact (bf16-weights.ts, row-blocks.ts); a tensor whose
+   * values are not all bf16 stays float32. Default: on webgpu (`RETORT_WEBGPU_BF16=0` turns it
+   * off), not elsewhere.
    */
   bf16?: boolean;
 }
@@ -88,7 +89,8 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
   const quant = opts.quant ?? 'none';
   if (quant !== 'none' && quant !== 'nf4') throw new Error(`quant "${quant as string}" is not supported (none, nf4)`);
   const onHost = heldOn(opts) === 'host';
-  const bf16 = !onHost && quant === 'none' && (opts.bf16 ?? (activeBackend()?.name === 'webgpu' && process.env.RETORT_WEBGPU_BF16 !== '0'));
+  const bf16Vocab = !onHost && (opts.bf16 ?? (activeBackend()?.name === 'webgpu' && process.env.RETORT_WEBGPU_BF16 !== '0'));
+  const bf16 = bf16Vocab && quant === 'none';
   const linear = (i: number, p: Projection): Linear => {
     const name = moduleName(i, p);
     const bias = () => (projectionHasBias(c, p) ? vec(`${name}.bias`) : undefined);
@@ -117,7 +119,7 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
   const maxBindingBytes = opts.maxBindingBytes ?? activeBackend()?.adapter?.limits.maxStorageBufferBindingSize;
   const vocabMat = (n: string): RowBlocks | HostMatrix => {
     const t = hostMat(n);
-    return onHost ? t : uploadRowBlocks(t.data, t.shape, maxBindingBytes);
+    return onHost ? t : uploadRowBlocks(t.data, t.shape, maxBindingBytes, bf16Vocab);
   };
   const embed = vocabMat('model.embed_tokens.weight');
   const lmHead = c.tieWordEmbeddings ? embed : vocabMat('lm_head.weight');

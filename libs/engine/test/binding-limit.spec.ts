@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { bindingRefusal, largestTensor, type ModelConfigLike } from '@retort/contracts';
 import { activeBackend, batchLoss, collate, createLora, disposeModel, evaluate, Example, forwardLogits, generate, loadModel, loraVariables, Model, Rng } from '../src';
 import { describeBackends } from './backends';
-import { maxAbsDiff } from './helpers';
+import { maxAbsDiff, maxRelDiff } from './helpers';
 
 const QWEN2_05B: ModelConfigLike = { model_type: 'qwen2', hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, vocab_size: 151936, tie_word_embeddings: true };
 const MiB = 2 ** 20;
@@ -77,7 +77,7 @@ describeBackends('the embedding and lm_head held as blocks of rows, the logits m
         const g2 = await lossAndGrads(split, 3, kd);
         expect(Math.abs(g1.loss - g2.loss)).toBeLessThan(1e-5); // the chunks sum in another order
         expect(Math.max(...g1.grads.map((g) => maxAbsDiff(g, new Float32Array(g.length))))).toBeGreaterThan(1e-3); // not zeros
-        g1.grads.forEach((g, i) => expect(maxAbsDiff(g, g2.grads[i])).toBeLessThan(1e-6));
+        g1.grads.forEach((g, i) => expect(maxRelDiff(g, g2.grads[i])).toBeLessThan(5e-6)); // float32 rounding, which varies with the CPU's BLAS kernels
       }
       const e1 = await evaluate(whole, undefined, examples(whole.config.vocabSize), 0);
       const e2 = await evaluate(split, undefined, examples(split.config.vocabSize), 0);
@@ -94,7 +94,7 @@ describeBackends('the embedding and lm_head held as blocks of rows, the logits m
       expect((many.embed as { blocks: tf.Tensor[] }).blocks).toHaveLength(12);
       const g3 = await lossAndGrads(many, 3);
       const g1 = await lossAndGrads(whole, 3);
-      g1.grads.forEach((g, i) => expect(maxAbsDiff(g, g3.grads[i])).toBeLessThan(1e-6));
+      g1.grads.forEach((g, i) => expect(maxRelDiff(g, g3.grads[i])).toBeLessThan(5e-6));
       disposeModel(many);
     } finally {
       disposeModel(whole);

@@ -42,3 +42,10 @@ export function tinyModel(
   });
   return { dir, model: loadModel(dir), tok: ChatTokenizer.fromDir(dir) };
 }
+
+/** The largest elementwise difference relative to the largest magnitude of `a` (float32 rounding scales with it). */
+export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) scale = Math.max(scale, Math.abs(a[i]));
+  return maxAbsDiff(a, b) / (scale || 1);
+}

@@ -35,15 +35,21 @@ describe('memory planner', () => {
     expect(gen.bytes.optimizer).toBe(0);
   });
 
-  it("counts a bf16 checkpoint's projections at 2 bytes on webgpu (held as bf16 there), 4 elsewhere and for float32 checkpoints", () => {
+  it("counts a bf16 checkpoint's projections, embedding and lm_head at 2 bytes on webgpu (held as bf16 there), 4 elsewhere and for float32 checkpoints", () => {
     const at = (backend: 'webgpu' | 'node-gpu', torch_dtype = 'bfloat16') => planMemory({ config: { ...DISTILL_CONFIGS['7b'], torch_dtype }, method: 'lora', seq: 512, batch: 1, rank: 16, backend });
     const gpu = at('webgpu');
     expect(gpu.linearBytesPerParam).toBe(2);
     expect(at('node-gpu').linearBytesPerParam).toBe(4);
     expect(at('webgpu', 'float32').linearBytesPerParam).toBe(4);
-    expect(at('node-gpu').bytes.weights - gpu.bytes.weights).toBe(2 * gpu.params.linear);
-    expect(planMemory({ size: '7b', method: 'qlora', seq: 512, batch: 1, rank: 16, backend: 'webgpu' }).linearBytesPerParam).toBeCloseTo(0.516, 3);
-    expect(gpu.notes.join('\n')).toMatch(/the projections are the checkpoint's bf16, 2 bytes per value/);
+    const vocabParams = 2 * DISTILL_CONFIGS['7b'].vocab_size * DISTILL_CONFIGS['7b'].hidden_size; // untied
+    expect(at('node-gpu').bytes.weights - gpu.bytes.weights).toBe(2 * (gpu.params.linear + vocabParams));
+    expect(at('webgpu', 'float32').bytes.weights).toBe(at('node-gpu').bytes.weights);
+    expect(gpu.notes.join('\n')).toMatch(/the projections, embedding and lm_head are the checkpoint's bf16, 2 bytes per value/);
+    // QLoRA: NF4 projections, and on webgpu the embedding and lm_head as bf16
+    const qlora = (backend: 'webgpu' | 'node-gpu') => planMemory({ size: '7b', method: 'qlora', seq: 512, batch: 1, rank: 16, backend });
+    expect(qlora('webgpu').linearBytesPerParam).toBeCloseTo(0.516, 3);
+    expect(qlora('node-gpu').bytes.weights - qlora('webgpu').bytes.weights).toBe(2 * vocabParams);
+    expect(qlora('webgpu').notes.join('\n')).toMatch(/norms stay float32, embedding and lm_head bf16/);
   });
 
   it('names bad input', () => {

@@ -3,6 +3,12 @@
 export const F32_BYTES = 4;
 export const BF16_BYTES = 2;
 
+/**
+ * The most bytes one block of a bf16 embedding or lm_head takes once widened to float32 for its
+ * product on webgpu (the engine's row-blocks.ts): the float copy alive at a time stays this small.
+ */
+export const WIDENED_BLOCK_BYTES = 256 * 2 ** 20;
+
 /** Elements per NF4 block (one absmax each). */
 export const NF4_BLOCKSIZE = 64;
 /** Block absmax per second-level block (one float32 absmax each) in double quantization. */

@@ -10,6 +10,7 @@
 export * from './spec';
 export { planMemory, fitPools, fitPoolsFor, countParams, resolveConfig, formatBytes, WASM_MAX_BYTES } from './plan';
 export { bindingRefusal, largestTensor } from './binding';
+export { WIDENED_BLOCK_BYTES } from './bytes';
 export type { LargestTensor } from './binding';
 export { DISTILL_CONFIGS, NAMED_SIZES, isNamedSize } from './sizes';
 export type { NamedSize } from './sizes';

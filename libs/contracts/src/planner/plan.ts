@@ -6,7 +6,8 @@
  *
  *   persistent  the base (embedding, lm_head, norms, biases, the projections as float32,
  *               as bf16 (webgpu, a bf16 checkpoint's LoRA base), or as NF4 words + 8-bit absmax
- *               words + one float per 256 blocks), LoRA A and B, AdamW m and v;
+ *               words + one float per 256 blocks; on webgpu a bf16 checkpoint's embedding and
+ *               lm_head as bf16), LoRA A and B, AdamW m and v;
  *   one step    the peak of the forward pass (every op output is alive until the loss scope ends)
  *               or of the backward pass (tfjs keeps the saved tensors and every gradient it
  *               produces until backprop ends), plus the largest transient: the attention backward
@@ -17,7 +18,7 @@
  * each op saves) and were checked against tf.profile on 240 random tiny models (step peak within
  * -6%..+12%); the gradient coefficients are measured. No tfjs import here: the API uses this module.
  */
-import { BF16_BYTES, BNB_NF4_BYTES_PER_PARAM, F32_BYTES as F32, nf4WeightBytes } from './bytes';
+import { BF16_BYTES, BNB_NF4_BYTES_PER_PARAM, F32_BYTES as F32, nf4WeightBytes, WIDENED_BLOCK_BYTES } from './bytes';
 import { readModelDims, type ModelDims } from './dims';
 import { PROJECTIONS, projectionShape } from './projections';
 import { ALL_LINEAR, targetProjections } from './targets';
@@ -109,7 +110,9 @@ export function planMemory(input: PlanInput): MemoryPlan {
   const nonLinear = params.base - params.linear;
   const weightsOnHost = input.weightsOnHost === true;
   // On webgpu the engine holds a bf16 checkpoint's projections as bf16 (exact; widened per use).
-  const bf16Base = method === 'lora' && backend === 'webgpu' && !weightsOnHost && config.torch_dtype === 'bfloat16';
+  // So are its embedding and lm_head (LoRA and QLoRA), widened a block of rows at a time.
+  const bf16Vocab = backend === 'webgpu' && !weightsOnHost && config.torch_dtype === 'bfloat16';
+  const bf16Base = method === 'lora' && bf16Vocab;
   let linearBytes = 0;
   let largest = 0;
   for (const p of PROJECTIONS) {
@@ -118,9 +121,11 @@ export function planMemory(input: PlanInput): MemoryPlan {
     largest = Math.max(largest, i * o);
   }
   // embedding, lm_head (untied; the engine multiplies by it transposed, holding no copy), norms, biases, rotate_half
-  const weights = linearBytes + F32 * (nonLinear + 2 * d * d) + (method === 'qlora' ? F32 * (16 + 256) : 0);
+  const vocabParams = V * D * (m.tied ? 1 : 2);
+  const vocabBytes = (bf16Vocab ? BF16_BYTES : F32) * vocabParams;
+  const weights = linearBytes + vocabBytes + F32 * (nonLinear - vocabParams + 2 * d * d) + (method === 'qlora' ? F32 * (16 + 256) : 0);
   // What weightsOnHost keeps in host memory: the projections, the embedding and an untied lm_head.
-  const frozenMatrices = linearBytes + F32 * m.V * m.D * (m.tied ? 1 : 2);
+  const frozenMatrices = linearBytes + F32 * vocabParams;
   const onHost = weightsOnHost ? frozenMatrices : 0;
   let loraParams = 0;
   for (const p of targets) {
@@ -145,8 +150,9 @@ export function planMemory(input: PlanInput): MemoryPlan {
   const gradientsHeld = L * (22 * N * D + 16 * N * (Q + Kv) + 7 * N * I) + N * V + loraParams;
   const attnBackward = (backend === 'wasm' ? 6 : 3) * attnScores;
   // NF4 dequantized on the device (~6 int32 per weight while unpacking); on the host it is native
-  // panels. A bf16 projection is widened to one float32 copy, freed after its product.
-  const dequant = method === 'qlora' && !weightsOnHost ? 6.15 * largest : bf16Base ? largest : 0;
+  // panels. A bf16 projection, or block of the lm_head, is widened to one float32 copy, freed after its product.
+  const widened = Math.max(bf16Base ? largest : 0, bf16Vocab ? Math.min(V * D, WIDENED_BLOCK_BYTES / F32) : 0);
+  const dequant = Math.max(method === 'qlora' && !weightsOnHost ? 6.15 * largest : 0, widened);
   const tables = g(m) * T * T + 2 * T * d;
 
   let activations: number;
@@ -202,10 +208,12 @@ export function planMemory(input: PlanInput): MemoryPlan {
 
   notes.push(
     bf16Base
-      ? "tfjs is float32 only: LoRA, optimizer state and activations are 4 bytes per value; the projections are the checkpoint's bf16, 2 bytes per value, widened to float32 where used"
-      : 'tfjs is float32 only: weights, LoRA, optimizer state and activations are 4 bytes per value',
+      ? "tfjs is float32 only: LoRA, optimizer state and activations are 4 bytes per value; the projections, embedding and lm_head are the checkpoint's bf16, 2 bytes per value, widened to float32 where used"
+      : bf16Vocab
+        ? "tfjs is float32 only: LoRA, optimizer state and activations are 4 bytes per value; the embedding and lm_head are the checkpoint's bf16, 2 bytes per value, widened to float32 where used"
+        : 'tfjs is float32 only: weights, LoRA, optimizer state and activations are 4 bytes per value',
   );
-  if (method === 'qlora') notes.push(`NF4 projections: ${(linearBytes / params.linear).toFixed(4)} bytes/param (codes 0.5 + 8-bit absmax 1/64 + float32 per 256 blocks); embeddings, norms and lm_head stay float32`);
+  if (method === 'qlora') notes.push(`NF4 projections: ${(linearBytes / params.linear).toFixed(4)} bytes/param (codes 0.5 + 8-bit absmax 1/64 + float32 per 256 blocks); norms stay float32, embedding and lm_head ${bf16Vocab ? 'bf16' : 'float32'}`);
   if (task === 'train' && !checkpoint) notes.push('no gradient checkpointing: activations grow with layers x batch x seq (the largest term for long sequences)');
   if (weightsOnHost) notes.push(`frozen projections, embedding and lm_head in host memory (${formatBytes(onHost)}): the device holds the rest`);
   if (backend === 'wasm' && total - onHost > WASM_MAX_BYTES) notes.push(`exceeds the 4 GiB the wasm backend can address (32-bit WebAssembly)`);
