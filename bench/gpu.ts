@@ -10,8 +10,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import {
-  activeBackend, deviceMemoryBytes, disposeLora, disposeModel, formatBytes, initBackend, initModel, loadModel,
+  activeBackend, disposeLora, disposeModel, formatBytes, initBackend, initModel, loadModel,
   planMemory, profileKernels, Rng, switchBackend, train, type BackendInfo, type Model, type TrainOptions,
 } from '@retort/engine';
 import { RANK } from './engine';
@@ -61,7 +62,8 @@ async function withShape<T>(shape: GpuShape, work: (model: Model) => Promise<T>)
 
 async function shapeFigures(shape: GpuShape): Promise<Record<string, unknown>> {
   return withShape(shape, async (model) => {
-    const weightBytes = deviceMemoryBytes();
+    // Every tensor the model holds (numBytesInGPU would miss those webgpu has not uploaded yet: it uploads at first use).
+    const weightBytes = tf.memory().numBytes;
     const rng = new Rng(1);
     const { result, stepMs, tokensPerSec } = await timedTraining({ ...trainOptions(shape, model, TRAIN_STEPS + 1, rng), profileMemory: true }, shape.batch * shape.seq);
     disposeLora(result.adapter);
@@ -120,6 +122,34 @@ async function profileSection(shape: GpuShape): Promise<Record<string, unknown>>
   });
 }
 
+/** The bytes each chosen shape's weights take as a LoRA and as a QLoRA base, with and without bf16 storage. */
+async function weightsSection(shapes: GpuShape[]): Promise<Record<string, unknown>> {
+  const results: Record<string, unknown> = {};
+  for (const shape of shapes) {
+    const dir = fs.mkdtempSync(path.join(process.env.BENCH_GPU_DIR ?? os.tmpdir(), 'retort-gpu-'));
+    try {
+      initModel({ family: shape.family, config: shapeModelConfig(shape), out: dir, seed: 0 });
+      const row: Record<string, number> = {};
+      for (const quant of ['none', 'nf4'] as const) {
+        for (const bf16 of [false, true]) {
+          const before = tf.memory().numBytes;
+          const model = loadModel(dir, { quant, bf16 });
+          row[`${quant === 'nf4' ? 'qlora' : 'lora'}${bf16 ? 'Bf16' : 'Float32'}`] = tf.memory().numBytes - before;
+          disposeModel(model);
+        }
+      }
+      console.log(
+        `  ${shape.name} weights: LoRA base ${formatBytes(row.loraFloat32)} float32, ${formatBytes(row.loraBf16)} bf16; ` +
+          `QLoRA ${formatBytes(row.qloraFloat32)} with a float32 embedding and lm_head, ${formatBytes(row.qloraBf16)} bf16`,
+      );
+      results[shape.key] = row;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return results;
+}
+
 export async function gpuSection(flags: string[] = []): Promise<Record<string, unknown>> {
   const info = await webgpu();
   if (typeof info === 'string') {
@@ -138,5 +168,6 @@ export async function gpuSection(flags: string[] = []): Promise<Record<string, u
     }
     return { ...base, profile: await profileSection(shapes[0]) };
   }
+  if (flags.includes('--weights')) return { ...base, weights: await weightsSection(shapes) };
   return { ...base, shapes: await figuresSection(shapes, info) };
 }
