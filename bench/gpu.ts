@@ -116,7 +116,7 @@ async function profileSection(shape: GpuShape): Promise<Record<string, unknown>>
     const p = await profileKernels(async () => {
       disposeLora((await train(trainOptions(shape, model, 1, rng))).adapter);
     }, TOP_KERNELS);
-    console.log(`  one training step, ${describeShape(shape)}: wall ${p.wallMs.toFixed(0)} ms, ${p.kernelCount} kernels, ${p.kernelMs.toFixed(0)} ms timed in kernels${p.untimed ? ` (${p.untimed} untimed)` : ''}, peak ${formatBytes(p.peakBytes)}`);
+    console.log(`  one training step, ${describeShape(shape)}: wall ${p.wallMs.toFixed(0)} ms, ${p.kernelCount} tfjs kernels, ${p.dispatches ?? '?'} shaders dispatched, ${p.kernelMs.toFixed(0)} ms timed in kernels${p.untimed ? ` (${p.untimed} untimed)` : ''}, peak ${formatBytes(p.peakBytes)}`);
     for (const r of p.rows) console.log(`    ${r.name.padEnd(24)} ${r.totalMs.toFixed(1).padStart(9)} ms ${(p.kernelMs ? (100 * r.totalMs) / p.kernelMs : 0).toFixed(1).padStart(5)}%  ${r.count} calls`);
     return { ...p };
   });

@@ -50,11 +50,10 @@ export function bf16Bytes(w: Bf16Weight): number {
 export function widenBf16(w: Bf16Weight): tf.Tensor2D {
   const n = w.shape[0] * w.shape[1];
   if (tf.getBackend() !== 'webgpu') return tf.tensor2d(unpackBf16(w.words.dataSync() as Int32Array, n), w.shape);
-  const flat = runFlatProgram('retort_bf16_widen', ['words'], n, [w.words], `
+  return runFlatProgram<tf.Tensor2D>('retort_bf16_widen', ['words'], w.shape, [w.words], `
           let word = bitcast<u32>(words[index / 2]);
           let bits = select(word << 16u, word & 0xffff0000u, (index % 2) == 1);
           setOutputAtIndex(index, bitcast<f32>(bits));`);
-  return tf.reshape(flat, w.shape) as tf.Tensor2D;
 }
 
 /** W [out, in] on the host, read from the device asynchronously. */
@@ -76,11 +75,10 @@ export function gatherBf16Rows(words: tf.Tensor2D, ids: number[], cols: number):
     });
   }
   return tf.tidy(() => {
-    const flat = runFlatProgram(`retort_bf16_gather_${cols}`, ['words', 'ids'], n, [words, tf.tensor1d(ids, 'int32')], `
+    return runFlatProgram<tf.Tensor2D>(`retort_bf16_gather_${cols}`, ['words', 'ids'], [ids.length, cols], [words, tf.tensor1d(ids, 'int32')], `
           let col = index % ${cols};
           let word = bitcast<u32>(words[ids[index / ${cols}] * ${cols / 2} + col / 2]);
           let bits = select(word << 16u, word & 0xffff0000u, (col % 2) == 1);
           setOutputAtIndex(index, bitcast<f32>(bits));`);
-    return tf.reshape(flat, [ids.length, cols]) as tf.Tensor2D;
   });
 }

@@ -56,7 +56,7 @@ export { saveAdapter, loadAdapter, mergeAdapter, saveMergedModel, adapterTensors
 export { writeMergedCheckpoint, type MergeExportOptions } from './merge-export';
 export { learningRate } from './schedule';
 export type { ScheduleConfig } from './schedule';
-export { initAdamW, adamWStep, clipGlobalNorm } from './optimizer';
+export { initAdamW, adamWStep, clipGlobalNorm, clipScale, globalNorm } from './optimizer';
 export type { AdamWConfig, AdamWState } from './optimizer';
 export { readJsonl, tokenizeRecord, collate, epochBatches, BatchStream } from './data';
 export type { Example, Batch, Record_ as TrainRecord, TeacherDist, TeacherTokenLogprob } from './data';
@@ -70,7 +70,7 @@ export { Rng } from './rng';
 export { generate, sampleToken } from './generate';
 export type { GenerateOptions, GenerateResult, TokenLogprob } from './generate';
 export { runTraining } from './run';
-export { groupKernels, profileKernels } from './kernel-profile';
+export { countDispatches, groupKernels, profileKernels } from './kernel-profile';
 export type { KernelProfile, KernelRow } from './kernel-profile';
 export type { RunTrainingOptions, RunTrainingResult } from './run';
 // The model spec and the planner live in @retort/contracts (no tfjs) so that the api can use them; re-exported for the engine's users.

@@ -22,6 +22,33 @@ export interface KernelProfile {
   peakBytes: number;
   /** Kernels whose time the backend could not report (counted, not timed). */
   untimed: number;
+  /**
+   * Compute shaders dispatched on webgpu (tfjs's kernels and the engine's own WGSL; a reshape or
+   * clone dispatches nothing, and the engine's WGSL kernels are not tfjs kernels): what a GPU pays
+   * per-dispatch overhead on. Undefined on other backends.
+   */
+  dispatches?: number;
+}
+
+interface Dispatching {
+  recordAndSubmit?: (...args: unknown[]) => unknown;
+}
+
+/** Runs `work`, counting the compute shaders the webgpu backend dispatches meanwhile (undefined elsewhere). */
+export async function countDispatches<T>(work: () => Promise<T> | T): Promise<{ result: T; dispatches?: number }> {
+  const backend = tf.backend() as unknown as Dispatching;
+  const original = backend.recordAndSubmit;
+  if (tf.getBackend() !== 'webgpu' || typeof original !== 'function') return { result: await work() };
+  let dispatches = 0;
+  backend.recordAndSubmit = function (this: unknown, ...args: unknown[]) {
+    dispatches += 1;
+    return original.apply(this, args);
+  };
+  try {
+    return { result: await work(), dispatches };
+  } finally {
+    backend.recordAndSubmit = original;
+  }
 }
 
 /** tf.profile's kernel time: a number, or `{ error }` where the backend cannot time kernels. */
@@ -48,11 +75,13 @@ export function groupKernels(kernels: { name: string; kernelTimeMs: KernelTime }
 /** Runs `work` under tf.profile and groups its kernels (the `top` heaviest rows). */
 export async function profileKernels(work: () => Promise<void>, top = 15): Promise<KernelProfile> {
   const t0 = performance.now();
-  const info = await tf.profile(async () => {
-    await work();
-    return [];
-  });
+  const { result: info, dispatches } = await countDispatches(() =>
+    tf.profile(async () => {
+      await work();
+      return [];
+    }),
+  );
   const wallMs = performance.now() - t0;
   const kernels = info.kernels.map((k) => ({ name: k.name, kernelTimeMs: k.kernelTimeMs as KernelTime }));
-  return { ...groupKernels(kernels, top), kernelCount: kernels.length, wallMs, peakBytes: info.peakBytes };
+  return { ...groupKernels(kernels, top), kernelCount: kernels.length, wallMs, peakBytes: info.peakBytes, ...(dispatches !== undefined ? { dispatches } : {}) };
 }

@@ -13,7 +13,7 @@ import { runFlatProgram } from './webgpu-kernels';
 
 /** dynamic[qabsmax byte b] * absmax2[b / 256] for the nb blocks of 64. */
 function blockScales(w: Nf4Weight, dynamic: tf.Tensor1D, nb: number): tf.Tensor1D {
-  return runFlatProgram('retort_nf4_block_scales', ['qabsmax', 'dynamicMap', 'absmax2'], nb, [w.qabsmax, dynamic, w.absmax2], `
+  return runFlatProgram<tf.Tensor1D>('retort_nf4_block_scales', ['qabsmax', 'dynamicMap', 'absmax2'], [nb], [w.qabsmax, dynamic, w.absmax2], `
           let word = bitcast<u32>(qabsmax[index / 4]);
           let q = (word >> (8u * u32(index % 4))) & 255u;
           setOutputAtIndex(index, dynamicMap[q] * absmax2[index / ${NF4_NESTED_BLOCKSIZE}]);`);
@@ -25,12 +25,11 @@ export function dequantizeNf4WebGpu(w: Nf4Weight, tables: { nf4: tf.Tensor1D; dy
   const nb = Math.ceil(n / NF4_BLOCKSIZE);
   return tf.tidy(() => {
     const absmax = tf.add(blockScales(w, tables.dynamic, nb), w.offset);
-    const values = runFlatProgram('retort_nf4_dequantize', ['codes', 'nf4', 'absmax'], n, [w.codes, tables.nf4, absmax], `
+    return runFlatProgram<tf.Tensor2D>('retort_nf4_dequantize', ['codes', 'nf4', 'absmax'], w.shape, [w.codes, tables.nf4, absmax], `
           let word = bitcast<u32>(codes[index / 8]);
           let k = u32(index % 8);
           let byte = (word >> (8u * (k / 2u))) & 255u;
           let code = select(byte >> 4u, byte & 15u, (k & 1u) == 1u);
           setOutputAtIndex(index, nf4[code] * absmax[index / ${NF4_BLOCKSIZE}]);`);
-    return tf.reshape(values, w.shape) as tf.Tensor2D;
   });
 }

@@ -4,7 +4,7 @@ import { Batch, BatchStream, collate, Example } from './data';
 import { forwardHidden } from './model';
 import { headLoss, headLossSums } from './head-loss';
 import { softCrossEntropy, weightedCrossEntropy } from './ops';
-import { adamWStep, AdamWState, clipGlobalNorm, initAdamW } from './optimizer';
+import { adamWStep, AdamWState, clipScale, globalNorm, initAdamW } from './optimizer';
 import { adapterTensors, hostTensors } from './peft';
 import { createLora, DEFAULT_LORA, loraVariables } from './lora';
 import { learningRate, ScheduleConfig } from './schedule';
@@ -309,8 +309,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       tf.dispose(values);
       for (const v of await stacked.data()) loss += v;
       stacked.dispose();
-      gradNorm = await clipGlobalNorm(grads!, c.maxGradNorm);
-      adamWStep(params, grads!, opt, lr, c);
+      gradNorm = await globalNorm(grads!);
+      adamWStep(params, grads!, opt, lr, c, clipScale(gradNorm, c.maxGradNorm));
       tf.dispose(grads!);
     };
     if (opts.profileMemory && peakBytes === undefined) {

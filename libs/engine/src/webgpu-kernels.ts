@@ -1,10 +1,10 @@
-/** Elementwise WGSL kernels on the webgpu backend, through tfjs-webgpu's program interface (nf4-webgpu.ts, bf16-weights.ts). */
+/** Elementwise WGSL kernels on the webgpu backend, through tfjs-webgpu's program interface (nf4-webgpu.ts, bf16-weights.ts, adamw-webgpu.ts). */
 import * as tf from '@tensorflow/tfjs-core';
 
 const WORKGROUP: [number, number, number] = [64, 1, 1];
 
 interface WebGpuBackendLike {
-  runWebGPUProgram(program: object, inputs: tf.TensorInfo[], outputDtype: tf.DataType): tf.TensorInfo;
+  runWebGPUProgram(program: object, inputs: tf.TensorInfo[], outputDtype: tf.DataType, uniforms?: { type: string; data: number[] }[]): tf.TensorInfo;
 }
 
 interface FlatDispatch {
@@ -12,18 +12,19 @@ interface FlatDispatch {
   computeDispatch(layout: { x: number[] }, shape: number[], workgroupSize: [number, number, number]): [number, number, number];
 }
 
-/** A flat elementwise program over n outputs (tfjs-webgpu's program interface). */
-function flatProgram(shaderKey: string, variableNames: string[], n: number, body: string) {
+/** A flat elementwise program over an output of `shape` (tfjs-webgpu's program interface), with float32 uniforms by name. */
+function flatProgram(shaderKey: string, variableNames: string[], shape: number[], body: string, uniformNames: string[]) {
   const { webgpu_util } = require('@tensorflow/tfjs-backend-webgpu') as { webgpu_util: FlatDispatch };
-  const dispatchLayout = webgpu_util.flatDispatchLayout([n]);
+  const dispatchLayout = webgpu_util.flatDispatchLayout(shape);
   return {
     shaderKey,
     variableNames,
-    outputShape: [n],
+    outputShape: shape,
     workgroupSize: WORKGROUP,
     dispatchLayout,
-    dispatch: webgpu_util.computeDispatch(dispatchLayout, [n], WORKGROUP),
+    dispatch: webgpu_util.computeDispatch(dispatchLayout, shape, WORKGROUP),
     size: true,
+    ...(uniformNames.length ? { uniforms: uniformNames.map((u) => `${u} : f32,`).join(' ') } : {}),
     getUserCode: () => `
       fn main(index : i32) {
         if (index < uniforms.size) {
@@ -33,9 +34,16 @@ function flatProgram(shaderKey: string, variableNames: string[], n: number, body
   };
 }
 
-/** Runs a flat elementwise WGSL body over n float32 outputs on the webgpu backend: `index` is the output's. */
-export function runFlatProgram(shaderKey: string, variableNames: string[], n: number, inputs: tf.Tensor[], body: string): tf.Tensor1D {
+/**
+ * Runs a flat elementwise WGSL body over a float32 output of `shape` on the webgpu backend: `index`
+ * is the output's flat index, each input's raw buffer is named as in `variableNames`, and `uniforms` are float32
+ * values the body reads as `uniforms.<name>` (uniforms, not constants in the source: one shader
+ * serves every value).
+ */
+export function runFlatProgram<T extends tf.Tensor = tf.Tensor>(shaderKey: string, variableNames: string[], shape: number[], inputs: tf.Tensor[], body: string, uniforms: Record<string, number> = {}): T {
   const backend = tf.backend() as unknown as WebGpuBackendLike;
-  const out = backend.runWebGPUProgram(flatProgram(shaderKey, variableNames, n, body), inputs, 'float32');
-  return tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor1D;
+  const names = Object.keys(uniforms);
+  const program = flatProgram(shaderKey, variableNames, shape, body, names);
+  const out = backend.runWebGPUProgram(program, inputs, 'float32', names.length ? names.map((u) => ({ type: 'float32', data: [uniforms[u]] })) : undefined);
+  return tf.engine().makeTensorFromTensorInfo(out) as T;
 }

@@ -40,18 +40,19 @@ describe('groupKernels', () => {
   });
 });
 
-describeBackends('profileKernels', () => {
-  it('names every kernel the work ran, with its count and the peak bytes', async () => {
+describeBackends('profileKernels', (backend) => {
+  it('names every kernel the work ran, with its count and the peak bytes; on webgpu the shaders it dispatched', async () => {
     const a = tf.ones([64, 64]);
     const p = await profileKernels(async () => {
       const x = tf.matMul(a, a);
       const y = tf.add(x, a);
-      const z = tf.add(y, a);
+      const z = tf.add(tf.reshape(y, [4096]), tf.reshape(a, [4096])); // reshapes are kernels that dispatch nothing
       await z.data();
       tf.dispose([x, y, z]);
     });
+    expect(p.dispatches).toBe(backend === 'webgpu' ? 3 : undefined);
     const counts = Object.fromEntries(p.rows.map((r) => [r.name, r.count]));
-    expect(counts).toMatchObject({ BatchMatMul: 1, Add: 2 });
+    expect(counts).toMatchObject({ BatchMatMul: 1, Add: 2, Reshape: 2 });
     expect(p.kernelCount).toBe(p.rows.reduce((n, r) => n + r.count, 0));
     expect(p.peakBytes).toBeGreaterThanOrEqual(3 * 64 * 64 * 4);
     expect(p.wallMs).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { clipGlobalNorm } from '../src';
+import { adamWStep, clipGlobalNorm, clipScale, countDispatches, globalNorm, initAdamW, Rng } from '../src';
 import { describeBackends } from './backends';
+import { maxRelDiff } from './helpers';
 
 describeBackends('global-norm gradient clipping', () => {
   // More gradient tensors than a shader stage may bind (8 storage buffers on lavapipe): a LoRA of
@@ -14,5 +15,42 @@ describeBackends('global-norm gradient clipping', () => {
     const clipped = await Promise.all(grads.map(async (g) => Array.from(await g.data())));
     expect(Math.sqrt(clipped.flat().reduce((a, x) => a + x * x, 0))).toBeCloseTo(1, 5);
     tf.dispose(grads);
+  });
+});
+
+describeBackends('AdamW', (backend) => {
+  const config = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
+  /** Three steps over 30 parameter tensors of a few shapes, with clipping; the parameters and moments after them. */
+  async function run(fused: boolean): Promise<{ values: number[][]; dispatches?: number; kernels: number }> {
+    const rng = new Rng(4);
+    const shapes: [number, number][] = [[16, 4], [4, 24], [1, 7]];
+    const params = Array.from({ length: 30 }, (_, i) => tf.variable(tf.tensor2d(Array.from({ length: shapes[i % 3][0] * shapes[i % 3][1] }, () => rng.normal()), shapes[i % 3])));
+    const state = initAdamW(params);
+    let kernels = 0;
+    let dispatches: number | undefined;
+    for (let step = 0; step < 3; step++) {
+      const grads = params.map((p) => tf.tensor2d(Array.from({ length: p.size }, () => rng.normal() * 2), p.shape as [number, number]));
+      const scale = clipScale(await globalNorm(grads), 5);
+      expect(scale).toBeLessThan(1); // the norm of 30 such tensors is far above 5: clipping is exercised
+      const counted = await countDispatches(() => tf.profile(() => adamWStep(params, grads, state, 1e-2 * (step + 1), config, scale, fused)));
+      kernels = counted.result.kernels.length;
+      dispatches = counted.dispatches;
+      tf.dispose(grads);
+    }
+    const values = await Promise.all([...params, ...state.m, ...state.v].map(async (t) => Array.from(await t.data())));
+    tf.dispose([...params, ...state.m, ...state.v]);
+    return { values, dispatches, kernels };
+  }
+
+  it(`dispatches three fused kernels per tensor on webgpu, with the tfjs ops' parameters and moments [${backend}]`, async () => {
+    const ops = await run(false);
+    expect(ops.kernels).toBe(30 * 16); // the clipping factor's multiply, then fifteen
+    if (backend !== 'webgpu') return;
+    expect(ops.dispatches).toBe(30 * 16);
+    const fused = await run(true);
+    expect(fused.kernels).toBe(0); // the engine's own WGSL, no tfjs kernel
+    expect(fused.dispatches).toBe(30 * 3);
+    const worst = Math.max(...ops.values.map((v, i) => maxRelDiff(v, fused.values[i])));
+    expect(worst).toBeLessThan(1e-6);
   });
 });
