@@ -13,6 +13,7 @@ import { AsyncTensorToWrite } from './safetensors-file';
 import { dequantizeNf4Host, disposeNf4, downloadNf4, nf4Bytes, quantizeNf4, uploadNf4 } from './nf4';
 import { attention, constMatmul, Frozen, frozenMatmul, loraMatmul } from './ops';
 import { KVCache, Layer, Linear, LoraAdapter, Model, Quant } from './types';
+import { rmsNorm } from './rms-norm';
 import { bf16Bytes, downloadBf16, isBf16Exact, uploadBf16 } from './bf16-weights';
 
 function rotateHalfMatrix(d: number): Float32Array {
@@ -309,11 +310,6 @@ export function disposeModel(model: Model): void {
     }
   }
   tf.dispose(ts);
-}
-
-/** HF RMSNorm: w * x * rsqrt(mean(x^2) + eps). x [N, H]. */
-function rmsNorm(x: tf.Tensor2D, w: tf.Tensor1D, eps: number): tf.Tensor2D {
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), w);
 }
 
 /**

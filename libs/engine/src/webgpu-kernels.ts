@@ -47,3 +47,46 @@ export function runFlatProgram<T extends tf.Tensor = tf.Tensor>(shaderKey: strin
   const out = backend.runWebGPUProgram(program, inputs, 'float32', names.length ? names.map((u) => ({ type: 'float32', data: [uniforms[u]] })) : undefined);
   return tf.engine().makeTensorFromTensorInfo(out) as T;
 }
+
+/**
+ * Runs a WGSL program with one workgroup of `workgroupSize` threads per row of a float32 output
+ * [rows, cols] (row-wise reductions: RMSNorm). `body` runs inside main with `row` (which may be past
+ * the last row when the dispatch was padded: check `row < rows` before reading or writing),
+ * `lid` (the thread within the workgroup) and `rows`; `shared` is WGSL declared at module scope
+ * (var<workgroup> arrays). Every workgroupBarrier must stay in uniform control flow.
+ */
+export function runRowProgram<T extends tf.Tensor = tf.Tensor>(
+  shaderKey: string,
+  variableNames: string[],
+  shape: [number, number],
+  workgroupSize: number,
+  inputs: tf.Tensor[],
+  shared: string,
+  body: string,
+  uniforms: Record<string, number> = {},
+): T {
+  const { webgpu_util } = require('@tensorflow/tfjs-backend-webgpu') as { webgpu_util: FlatDispatch };
+  const backend = tf.backend() as unknown as WebGpuBackendLike;
+  const names = Object.keys(uniforms);
+  const dispatchLayout = webgpu_util.flatDispatchLayout([shape[0]]);
+  const program = {
+    shaderKey: `${shaderKey}_${workgroupSize}`,
+    variableNames,
+    outputShape: shape,
+    workgroupSize: [workgroupSize, 1, 1] as [number, number, number],
+    dispatchLayout,
+    // one workgroup per row
+    dispatch: webgpu_util.computeDispatch(dispatchLayout, [shape[0]], [1, 1, 1]),
+    ...(names.length ? { uniforms: names.map((u) => `${u} : f32,`).join(' ') } : {}),
+    getUserCode: () => `
+      ${shared}
+      fn main(index : i32) {
+        let row = index / ${workgroupSize};
+        let lid = i32(localId.x);
+        let rows = uniforms.outShape[0];
+        ${body}
+      }`,
+  };
+  const out = backend.runWebGPUProgram(program, inputs, 'float32', names.length ? names.map((u) => ({ type: 'float32', data: [uniforms[u]] })) : undefined);
+  return tf.engine().makeTensorFromTensorInfo(out) as T;
+}
