@@ -3,10 +3,11 @@
  * parameter), where tfjs ops take fifteen: a 1.5B LoRA on every projection has 392 parameter
  * tensors, so a step's optimizer alone would dispatch ~6,000 small kernels. The arithmetic is the
  * tfjs ops' own, in their order (optimizer.ts), in float32; the clipping scale is applied to the
- * gradient inside the kernels instead of by one more kernel per tensor.
+ * gradient inside the kernels instead of by one more kernel per tensor. The global norm that decides
+ * the clipping is summed one kernel per tensor too (square, sum and add were three).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { runFlatProgram } from './webgpu-kernels';
+import { runFlatProgram, runRowProgram } from './webgpu-kernels';
 import type { AdamWConfig } from './optimizer';
 
 export interface AdamWScalars {
@@ -37,4 +38,31 @@ export function fusedAdamW(p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tenso
     lr: s.lr,
   });
   return [m2, v2, p2];
+}
+
+const SQUARES_WORKGROUP = 256;
+
+/** acc [1, 1] + the sum of g's squares, in one workgroup (one dispatch per gradient tensor). */
+export function addSquares(acc: tf.Tensor2D, g: tf.Tensor): tf.Tensor2D {
+  const W = SQUARES_WORKGROUP;
+  const flat = tf.reshape(g, [-1]); // its length is then the uniform gradShape
+  const out = runRowProgram<tf.Tensor2D>('retort_add_squares', ['grad', 'acc'], [1, 1], W, [flat, acc], `var<workgroup> sqShared : array<f32, ${W}>;`, `
+        let n = select(0, uniforms.gradShape, row < rows);
+        var sq = 0.0;
+        for (var k = lid; k < n; k = k + ${W}) {
+          sq = sq + grad[k] * grad[k];
+        }
+        sqShared[lid] = sq;
+        workgroupBarrier();
+        for (var s = ${W / 2}; s > 0; s = s / 2) {
+          if (lid < s) {
+            sqShared[lid] = sqShared[lid] + sqShared[lid + s];
+          }
+          workgroupBarrier();
+        }
+        if (lid == 0 && row < rows) {
+          setOutputAtIndex(0, acc[0] + sqShared[0]);
+        }`);
+  flat.dispose();
+  return out;
 }

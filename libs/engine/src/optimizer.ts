@@ -1,6 +1,6 @@
 /** AdamW (decoupled weight decay, as torch.optim.AdamW) and global-norm gradient clipping. */
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedAdamW } from './adamw-webgpu';
+import { addSquares, fusedAdamW } from './adamw-webgpu';
 
 export interface AdamWConfig {
   beta1: number;
@@ -17,11 +17,23 @@ export interface AdamWState {
 }
 
 export function initAdamW(params: tf.Variable[]): AdamWState {
-  return { t: 0, m: params.map((p) => tf.zerosLike(p)), v: params.map((p) => tf.zerosLike(p)) };
+  // tf.zeros is made on the host and uploaded, where zerosLike dispatches a fill kernel per tensor on webgpu
+  return { t: 0, m: params.map((p) => tf.zeros(p.shape)), v: params.map((p) => tf.zeros(p.shape)) };
 }
 
-/** The global L2 norm of the gradients (one read from the device). */
-export async function globalNorm(grads: tf.Tensor[]): Promise<number> {
+/** The global L2 norm of the gradients (one read from the device; on webgpu one kernel per tensor, adamw-webgpu.ts). */
+export async function globalNorm(grads: tf.Tensor[], fused = tf.getBackend() === 'webgpu'): Promise<number> {
+  if (fused) {
+    let acc = tf.zeros([1, 1]) as tf.Tensor2D;
+    for (const g of grads) {
+      const next = addSquares(acc, g);
+      acc.dispose();
+      acc = next;
+    }
+    const norm = Math.sqrt((await acc.data())[0]);
+    acc.dispose();
+    return norm;
+  }
   // Chained adds, not tf.addN: webgpu's AddN binds every input at once, and past the device's
   // storage buffers per shader stage (8 on some adapters) its pipeline is invalid and reads zeros.
   const sumSq = tf.tidy(() => grads.map((g) => tf.sum(tf.square(g))).reduce((acc, s) => tf.add(acc, s)));

@@ -18,6 +18,24 @@ describeBackends('global-norm gradient clipping', () => {
   });
 });
 
+describeBackends('the global gradient norm', (backend) => {
+  it(`is summed in one kernel per tensor on webgpu, as the tfjs ops sum it [${backend}]`, async () => {
+    const rng = new Rng(9);
+    // 1000 x 300: many strides of a 256-thread workgroup; [1, 3]: fewer values than threads
+    const grads = [[1000, 300], [1, 3], [64, 8]].map(([r, c]) => tf.tensor2d(Array.from({ length: r * c }, () => rng.normal()), [r, c]));
+    const want = Math.sqrt(grads.reduce((acc, g) => acc + (g.dataSync() as Float32Array).reduce((a, x) => a + x * x, 0), 0));
+    const ops = await countDispatches(() => globalNorm(grads, false));
+    expect(Math.abs(ops.result / want - 1)).toBeLessThan(1e-4); // float32 sums of 300k values
+    if (backend === 'webgpu') {
+      const fused = await countDispatches(() => globalNorm(grads, true));
+      expect(Math.abs(fused.result / want - 1)).toBeLessThan(1e-4);
+      expect(ops.dispatches).toBe(3 * 3 - 1);
+      expect(fused.dispatches).toBe(3); // one per tensor (the zero to start from is uploaded, not computed)
+    }
+    tf.dispose(grads);
+  });
+});
+
 describeBackends('AdamW', (backend) => {
   const config = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
   /** Three steps over 30 parameter tensors of a few shapes, with clipping; the parameters and moments after them. */
