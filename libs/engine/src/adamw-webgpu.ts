@@ -1,7 +1,7 @@
 /**
  * One AdamW update of one parameter in three WGSL kernels on webgpu (first moment, second moment,
- * parameter), where tfjs ops take fifteen: a 1.5B LoRA on every projection has 392 parameter
- * tensors, so a step's optimizer alone would dispatch ~6,000 small kernels. The arithmetic is the
+ * parameter), where tfjs ops take sixteen with the clipping multiply: a 1.5B LoRA on every
+ * projection has 392 parameter tensors, so a step's optimizer alone dispatched ~6,300 small kernels. The arithmetic is the
  * tfjs ops' own, in their order (optimizer.ts), in float32; the clipping scale is applied to the
  * gradient inside the kernels instead of by one more kernel per tensor. The global norm that decides
  * the clipping is summed one kernel per tensor too (square, sum and add were three).
