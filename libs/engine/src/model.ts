@@ -15,6 +15,7 @@ import { attention, constMatmul, Frozen, frozenMatmul, loraMatmul } from './ops'
 import { KVCache, Layer, Linear, LoraAdapter, Model, Quant } from './types';
 import { rmsNorm } from './rms-norm';
 import { ropeWebGpu } from './rope-webgpu';
+import { useFusedKernels } from './webgpu-kernels';
 import { bf16Bytes, downloadBf16, isBf16Exact, uploadBf16 } from './bf16-weights';
 
 function rotateHalfMatrix(d: number): Float32Array {
@@ -358,7 +359,7 @@ function ropeTables(c: ModelConfig, T: number, offset: number): { cos: tf.Tensor
 
 /** x [B, T, n, d] -> x cos + rotate_half(x) sin. */
 function applyRope(model: Model, x: tf.Tensor4D, cos: tf.Tensor3D, sin: tf.Tensor3D): tf.Tensor4D {
-  if (tf.getBackend() === 'webgpu') return ropeWebGpu(x, cos, sin);
+  if (useFusedKernels()) return ropeWebGpu(x, cos, sin);
   const d = model.config.headDim;
   const rotated = tf.reshape(constMatmul(tf.reshape(x, [-1, d]), model.rotate, model.rotateT), x.shape);
   return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));

@@ -1,6 +1,7 @@
 /** AdamW (decoupled weight decay, as torch.optim.AdamW) and global-norm gradient clipping. */
 import * as tf from '@tensorflow/tfjs-core';
 import { addSquares, fusedAdamW } from './adamw-webgpu';
+import { useFusedKernels } from './webgpu-kernels';
 
 export interface AdamWConfig {
   beta1: number;
@@ -22,7 +23,7 @@ export function initAdamW(params: tf.Variable[]): AdamWState {
 }
 
 /** The global L2 norm of the gradients (one read from the device; on webgpu one kernel per tensor, adamw-webgpu.ts). */
-export async function globalNorm(grads: tf.Tensor[], fused = tf.getBackend() === 'webgpu'): Promise<number> {
+export async function globalNorm(grads: tf.Tensor[], fused = useFusedKernels()): Promise<number> {
   if (fused) {
     let acc = tf.zeros([1, 1]) as tf.Tensor2D;
     for (const g of grads) {
@@ -66,7 +67,7 @@ export async function clipGlobalNorm(grads: tf.Tensor[], maxNorm: number): Promi
  * `gradScale` (clipScale's factor). On webgpu three fused kernels per tensor (adamw-webgpu.ts);
  * elsewhere, or with `fused` false, tfjs ops.
  */
-export function adamWStep(params: tf.Variable[], grads: tf.Tensor[], state: AdamWState, lr: number, c: AdamWConfig, gradScale = 1, fused = tf.getBackend() === 'webgpu'): void {
+export function adamWStep(params: tf.Variable[], grads: tf.Tensor[], state: AdamWState, lr: number, c: AdamWConfig, gradScale = 1, fused = useFusedKernels()): void {
   state.t += 1;
   const bc1 = 1 - c.beta1 ** state.t;
   const bc2 = 1 - c.beta2 ** state.t;

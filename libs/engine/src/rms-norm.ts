@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from './ops';
-import { runRowProgram } from './webgpu-kernels';
+import { runRowProgram, useFusedKernels } from './webgpu-kernels';
 
 /** The tfjs ops (every backend; the reference for the kernels). */
 export function rmsNormOps(x: tf.Tensor2D, w: tf.Tensor1D, eps: number): tf.Tensor2D {
@@ -15,7 +15,7 @@ export function rmsNormOps(x: tf.Tensor2D, w: tf.Tensor1D, eps: number): tf.Tens
 
 /** x [N, H] normalized per row and scaled by w [H]. */
 export function rmsNorm(x: tf.Tensor2D, w: tf.Tensor1D, eps: number): tf.Tensor2D {
-  if (tf.getBackend() !== 'webgpu') return rmsNormOps(x, w, eps);
+  if (!useFusedKernels()) return rmsNormOps(x, w, eps);
   const f = customGrad((xi: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xi]);
     return {

@@ -3,6 +3,14 @@ import * as tf from '@tensorflow/tfjs-core';
 
 const WORKGROUP: [number, number, number] = [64, 1, 1];
 
+/**
+ * Whether the fused kernels (AdamW, the gradient norm, RMSNorm, RoPE) replace their tfjs ops: on
+ * webgpu, unless RETORT_WEBGPU_FUSED=0 (the tfjs ops there, to compare).
+ */
+export function useFusedKernels(): boolean {
+  return tf.getBackend() === 'webgpu' && process.env.RETORT_WEBGPU_FUSED !== '0';
+}
+
 interface WebGpuBackendLike {
   runWebGPUProgram(program: object, inputs: tf.TensorInfo[], outputDtype: tf.DataType, uniforms?: { type: string; data: number[] }[]): tf.TensorInfo;
 }

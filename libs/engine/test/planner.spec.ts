@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { disposeLora, disposeModel, Example, initBackend, initModel, loadModel, Rng, train, trainConfig } from '../src';
+import { activeBackend, disposeLora, disposeModel, Example, initModel, loadModel, Rng, train, trainConfig } from '../src';
 import { countParams, DISTILL_CONFIGS, fitPools, fitPoolsFor, NAMED_SIZES, planMemory, WASM_MAX_BYTES } from '@retort/contracts';
+import { describeBackends } from './backends';
 import { tmpDir } from './helpers';
 
 const GiB = 1024 ** 3;
@@ -122,10 +123,7 @@ describe('memory planner', () => {
   });
 });
 
-describe('planner estimate vs measured tf.memory() peak of a training step', () => {
-  beforeAll(async () => {
-    await initBackend(undefined, () => undefined);
-  });
+describeBackends('planner estimate vs measured tf.memory() peak of a training step', (backendName) => {
 
   const cases = [
     ['llama', { vocab_size: 264, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2 }, 4, 32, 8],
@@ -137,7 +135,7 @@ describe('planner estimate vs measured tf.memory() peak of a training step', () 
 
   afterAll(() => {
     // e.g. lora 1.04 1.02 1.06, qlora 1.04 1.02 1.06 on wasm (planner / measured)
-    process.stderr.write(`planner / measured: ${ratios.join(', ')}\n`);
+    process.stderr.write(`planner / measured [${backendName}]: ${ratios.join(', ')}\n`);
   });
 
   it('adds token-level KD: within 20% of the measured peak with teacher distributions at every target', async () => {
@@ -155,7 +153,7 @@ describe('planner estimate vs measured tf.memory() peak of a training step', () 
     });
     const res = await train({ model, train: examples, config: trainConfig({ steps: 1, batchSize: B, lora: { r: 4 } }), padId: 0, profileMemory: true });
     const measured = res.peakBytes! - before;
-    const { name: backend, weightsOnHost } = await initBackend();
+    const { name: backend, weightsOnHost } = activeBackend()!;
     const plan = (kd: boolean) => planMemory({ config: raw, method: 'lora', seq: T, batch: B, rank: 4, backend, kd, weightsOnHost }).bytes.device;
     ratios.push(`lora+kd ${(plan(true) / measured).toFixed(3)}`);
     expect(plan(true) / measured).toBeGreaterThan(0.8);
@@ -181,7 +179,7 @@ describe('planner estimate vs measured tf.memory() peak of a training step', () 
       const quant = method === 'qlora' ? 'nf4' : 'none';
       const res = await train({ model, train: examples, config: trainConfig({ quant, steps: 1, batchSize: B, lora: { r }, gradientCheckpointing: checkpoint }), padId: 0, profileMemory: true });
       const measured = res.peakBytes! - before; // model, adapter, AdamW state and the step's peak
-      const { name: backend, weightsOnHost } = await initBackend();
+      const { name: backend, weightsOnHost } = activeBackend()!;
       const plan = planMemory({ config: raw, method, seq: T, batch: B, rank: r, backend, checkpoint, weightsOnHost });
       ratios.push(`${method}${checkpoint ? '+ckpt' : ''} ${(plan.bytes.device / measured).toFixed(3)}`);
       expect(plan.bytes.device / measured).toBeGreaterThan(0.8);
