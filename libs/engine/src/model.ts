@@ -15,6 +15,7 @@ import { attention, constMatmul, Frozen, frozenMatmul, loraMatmul } from './ops'
 import { KVCache, Layer, Linear, LoraAdapter, Model, Quant } from './types';
 import { rmsNorm } from './rms-norm';
 import { ropeWebGpu } from './rope-webgpu';
+import { swigluWebGpu } from './swiglu-webgpu';
 import { useFusedKernels } from './webgpu-kernels';
 import { bf16Bytes, downloadBf16, isBf16Exact, uploadBf16 } from './bf16-weights';
 
@@ -445,7 +446,8 @@ function decoderLayer(model: Model, li: number, x: tf.Tensor2D, ctx: LayerContex
   const h2 = rmsNorm(x2, layer.postNorm, c.rmsNormEps);
   const gate = project(h2, layer.proj.gate_proj, opts, seed + 4);
   const up = project(h2, layer.proj.up_proj, opts, seed + 5);
-  return tf.add(x2, project(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D, layer.proj.down_proj, opts, seed + 6)) as tf.Tensor2D;
+  const act = useFusedKernels() ? swigluWebGpu(gate, up) : (tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D);
+  return tf.add(x2, project(act, layer.proj.down_proj, opts, seed + 6)) as tf.Tensor2D;
 }
 
 /**

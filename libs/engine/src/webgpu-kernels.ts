@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 const WORKGROUP: [number, number, number] = [64, 1, 1];
 
 /**
- * Whether the fused kernels (AdamW, the gradient norm, RMSNorm, RoPE) replace their tfjs ops: on
+ * Whether the fused kernels (AdamW, the gradient norm, RMSNorm, RoPE, SwiGLU) replace their tfjs ops: on
  * webgpu, unless RETORT_WEBGPU_FUSED=0 (the tfjs ops there, to compare).
  */
 export function useFusedKernels(): boolean {

@@ -142,18 +142,19 @@ export function planMemory(input: PlanInput): MemoryPlan {
   // Saved for backward: norms 2x(4ND), residual adds 2x(2ND), q and k 8 tensors each (projection,
   // RoPE, head-major copy), v 2, attention q/k/v + probabilities, o 2, SwiGLU 5, biases; then the
   // final norm, the logits and one-hot of the loss, and the clones of A and B.
-  // On webgpu RMSNorm and RoPE are fused kernels (the engine's rms-norm.ts, rope-webgpu.ts): a norm
-  // saves only its input, and their intermediates and gradients are gone. Fitted to the peaks
-  // measured on webgpu with and without them (RETORT_WEBGPU_FUSED=0), per layer: saved 6 N D +
-  // 6 N (Q + Kv) fewer floats, gradients 10 N (Q + Kv), forward-only outputs 4 N D + 6 N (Q + Kv).
+  // On webgpu RMSNorm, RoPE and SwiGLU are fused kernels (the engine's rms-norm.ts, rope-webgpu.ts,
+  // swiglu-webgpu.ts): each saves only its inputs, and their intermediates and gradients are gone.
+  // Fitted to the peaks measured on webgpu with and without them (RETORT_WEBGPU_FUSED=0), per layer:
+  // saved 6 N D + 6 N (Q + Kv) + 3 N I fewer floats, gradients 10 N (Q + Kv) + 3 N I, forward-only
+  // outputs 4 N D + 6 N (Q + Kv) + 2 N I.
   const fused = backend === 'webgpu';
   const savedPerLayer =
-    12 * N * D + 11 * N * Q + 12 * N * Kv + 5 * N * I + attnScores + bias + (m.oBias ? N * D : 0) + loraSaved + 4 * T * d + 6 * N - (fused ? 6 * N * D + 6 * N * (Q + Kv) : 0);
+    12 * N * D + 11 * N * Q + 12 * N * Kv + (fused ? 2 : 5) * N * I + attnScores + bias + (m.oBias ? N * D : 0) + loraSaved + 4 * T * d + 6 * N - (fused ? 6 * N * D + 6 * N * (Q + Kv) : 0);
   const saved = L * savedPerLayer + 4 * N * D + 2 * N * V + 4 * N + loraParams;
   // Forward outputs that are not saved (alive until the loss scope closes), and the loss's own temporaries.
-  const forwardOnly = L * ((fused ? 6 : 10) * N * D + (fused ? 8 : 14) * N * (Q + Kv) + 5 * N * I + (m.qkvBias ? N * (Q + 2 * Kv) : 0)) + 4 * N * D + 4 * N * V;
+  const forwardOnly = L * ((fused ? 6 : 10) * N * D + (fused ? 8 : 14) * N * (Q + Kv) + (fused ? 3 : 5) * N * I + (m.qkvBias ? N * (Q + 2 * Kv) : 0)) + 4 * N * D + 4 * N * V;
   // Gradients produced by backprop (all held until it ends; measured coefficients), LoRA grads included.
-  const gradientsHeld = L * (22 * N * D + (fused ? 6 : 16) * N * (Q + Kv) + 7 * N * I) + N * V + loraParams;
+  const gradientsHeld = L * (22 * N * D + (fused ? 6 : 16) * N * (Q + Kv) + (fused ? 4 : 7) * N * I) + N * V + loraParams;
   const attnBackward = (backend === 'wasm' ? 6 : 3) * attnScores;
   // NF4 dequantized on the device (~6 int32 per weight while unpacking); on the host it is native
   // panels. A bf16 projection, or block of the lm_head, is widened to one float32 copy, freed after its product.
