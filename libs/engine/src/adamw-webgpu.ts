@@ -7,7 +7,7 @@
  * the clipping is summed one kernel per tensor too (square, sum and add were three).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { runFlatProgram, runRowProgram } from './webgpu-kernels';
+import { runFlatProgram, runRowProgram, workgroupShared, workgroupSums } from './webgpu-kernels';
 import type { AdamWConfig } from './optimizer';
 
 export interface AdamWScalars {
@@ -46,22 +46,15 @@ const SQUARES_WORKGROUP = 256;
 export function addSquares(acc: tf.Tensor2D, g: tf.Tensor): tf.Tensor2D {
   const W = SQUARES_WORKGROUP;
   const flat = tf.reshape(g, [-1]); // its length is then the uniform gradShape
-  const out = runRowProgram<tf.Tensor2D>('retort_add_squares', ['grad', 'acc'], [1, 1], W, [flat, acc], `var<workgroup> sqShared : array<f32, ${W}>;`, `
+  const out = runRowProgram<tf.Tensor2D>('retort_add_squares', ['grad', 'acc'], [1, 1], W, [flat, acc], workgroupShared(['sq'], W), `
         let n = select(0, uniforms.gradShape, row < rows);
         var sq = 0.0;
         for (var k = lid; k < n; k = k + ${W}) {
           sq = sq + grad[k] * grad[k];
         }
-        sqShared[lid] = sq;
-        workgroupBarrier();
-        for (var s = ${W / 2}; s > 0; s = s / 2) {
-          if (lid < s) {
-            sqShared[lid] = sqShared[lid] + sqShared[lid + s];
-          }
-          workgroupBarrier();
-        }
+        ${workgroupSums(['sq'], W)}
         if (lid == 0 && row < rows) {
-          setOutputAtIndex(0, acc[0] + sqShared[0]);
+          setOutputAtIndex(0, acc[0] + sqSum);
         }`);
   flat.dispose();
   return out;

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from './ops';
-import { runRowProgram, useFusedKernels } from './webgpu-kernels';
+import { runRowProgram, useFusedKernels, workgroupShared, workgroupSums } from './webgpu-kernels';
 
 /** The tfjs ops (every backend; the reference for the kernels). */
 export function rmsNormOps(x: tf.Tensor2D, w: tf.Tensor1D, eps: number): tf.Tensor2D {
@@ -30,28 +30,10 @@ function workgroupSize(cols: number): number {
   return cols >= 1024 ? 256 : 64;
 }
 
-/** Sums `names` (private f32 values of each thread) over the workgroup into `<name>Sum`, with barriers. */
-function workgroupSums(names: string[], size: number): string {
-  return `
-        ${names.map((n) => `${n}Shared[lid] = ${n};`).join('\n        ')}
-        workgroupBarrier();
-        for (var s = ${size / 2}; s > 0; s = s / 2) {
-          if (lid < s) {
-            ${names.map((n) => `${n}Shared[lid] = ${n}Shared[lid] + ${n}Shared[lid + s];`).join('\n            ')}
-          }
-          workgroupBarrier();
-        }
-        ${names.map((n) => `let ${n}Sum = ${n}Shared[0];`).join('\n        ')}`;
-}
-
-function shared(names: string[], size: number): string {
-  return names.map((n) => `var<workgroup> ${n}Shared : array<f32, ${size}>;`).join('\n      ');
-}
-
 function rmsNormKernel(x: tf.Tensor2D, w: tf.Tensor1D, eps: number): tf.Tensor2D {
   const [N, H] = x.shape; // H is read from the output shape in the shader: one shader serves every width
   const W = workgroupSize(H);
-  return runRowProgram<tf.Tensor2D>('retort_rmsnorm', ['x', 'w'], [N, H], W, [x, w], shared(['sq'], W), `
+  return runRowProgram<tf.Tensor2D>('retort_rmsnorm', ['x', 'w'], [N, H], W, [x, w], workgroupShared(['sq'], W), `
         let H = uniforms.outShape[1];
         let n = select(0, H, row < rows);
         var sq = 0.0;
@@ -70,7 +52,7 @@ function rmsNormKernel(x: tf.Tensor2D, w: tf.Tensor1D, eps: number): tf.Tensor2D
 function rmsNormGradKernel(x: tf.Tensor2D, w: tf.Tensor1D, dy: tf.Tensor2D, eps: number): tf.Tensor2D {
   const [N, H] = x.shape; // H is read from the output shape in the shader: one shader serves every width
   const W = workgroupSize(H);
-  return runRowProgram<tf.Tensor2D>('retort_rmsnorm_grad', ['x', 'w', 'dy'], [N, H], W, [x, w, dy], shared(['sq', 'dot'], W), `
+  return runRowProgram<tf.Tensor2D>('retort_rmsnorm_grad', ['x', 'w', 'dy'], [N, H], W, [x, w, dy], workgroupShared(['sq', 'dot'], W), `
         let H = uniforms.outShape[1];
         let n = select(0, H, row < rows);
         var sq = 0.0;

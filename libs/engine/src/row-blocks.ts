@@ -125,11 +125,6 @@ export async function downloadRowBlocks(m: RowBlocks): Promise<Float32Array> {
   return out;
 }
 
-/** Device bytes of the matrix as held. */
-export function rowBlocksBytes(m: RowBlocks): number {
-  return m.blocks.reduce((n, b) => n + 4 * b.size, 0);
-}
-
 export function isRowBlocks(m: object): m is RowBlocks {
   return 'blocks' in m;
 }

@@ -1,4 +1,4 @@
-/** Elementwise WGSL kernels on the webgpu backend, through tfjs-webgpu's program interface (nf4-webgpu.ts, bf16-weights.ts, adamw-webgpu.ts). */
+/** The engine's WGSL kernels on the webgpu backend, through tfjs-webgpu's program interface: elementwise and row-wise runners, and the workgroup sum they share. */
 import * as tf from '@tensorflow/tfjs-core';
 
 const WORKGROUP: [number, number, number] = [64, 1, 1];
@@ -20,6 +20,19 @@ interface FlatDispatch {
   computeDispatch(layout: { x: number[] }, shape: number[], workgroupSize: [number, number, number]): [number, number, number];
 }
 
+/** The program's float32 uniforms, declared by name (tfjs-webgpu appends them to its own). */
+function uniformDeclaration(names: string[]): { uniforms?: string } {
+  return names.length ? { uniforms: names.map((u) => `${u} : f32,`).join(' ') } : {};
+}
+
+/** Runs a program on the webgpu backend with float32 uniforms in the order of their names: a float32 tensor. */
+function runProgram<T extends tf.Tensor>(program: object, inputs: tf.Tensor[], uniforms: Record<string, number>): T {
+  const backend = tf.backend() as unknown as WebGpuBackendLike;
+  const data = Object.values(uniforms).map((v) => ({ type: 'float32', data: [v] }));
+  const out = backend.runWebGPUProgram(program, inputs, 'float32', data.length ? data : undefined);
+  return tf.engine().makeTensorFromTensorInfo(out) as T;
+}
+
 /** A flat elementwise program over an output of `shape` (tfjs-webgpu's program interface), with float32 uniforms by name. */
 function flatProgram(shaderKey: string, variableNames: string[], shape: number[], body: string, uniformNames: string[]) {
   const { webgpu_util } = require('@tensorflow/tfjs-backend-webgpu') as { webgpu_util: FlatDispatch };
@@ -32,7 +45,7 @@ function flatProgram(shaderKey: string, variableNames: string[], shape: number[]
     dispatchLayout,
     dispatch: webgpu_util.computeDispatch(dispatchLayout, shape, WORKGROUP),
     size: true,
-    ...(uniformNames.length ? { uniforms: uniformNames.map((u) => `${u} : f32,`).join(' ') } : {}),
+    ...uniformDeclaration(uniformNames),
     getUserCode: () => `
       fn main(index : i32) {
         if (index < uniforms.size) {
@@ -49,11 +62,7 @@ function flatProgram(shaderKey: string, variableNames: string[], shape: number[]
  * serves every value).
  */
 export function runFlatProgram<T extends tf.Tensor = tf.Tensor>(shaderKey: string, variableNames: string[], shape: number[], inputs: tf.Tensor[], body: string, uniforms: Record<string, number> = {}): T {
-  const backend = tf.backend() as unknown as WebGpuBackendLike;
-  const names = Object.keys(uniforms);
-  const program = flatProgram(shaderKey, variableNames, shape, body, names);
-  const out = backend.runWebGPUProgram(program, inputs, 'float32', names.length ? names.map((u) => ({ type: 'float32', data: [uniforms[u]] })) : undefined);
-  return tf.engine().makeTensorFromTensorInfo(out) as T;
+  return runProgram<T>(flatProgram(shaderKey, variableNames, shape, body, Object.keys(uniforms)), inputs, uniforms);
 }
 
 /**
@@ -74,8 +83,6 @@ export function runRowProgram<T extends tf.Tensor = tf.Tensor>(
   uniforms: Record<string, number> = {},
 ): T {
   const { webgpu_util } = require('@tensorflow/tfjs-backend-webgpu') as { webgpu_util: FlatDispatch };
-  const backend = tf.backend() as unknown as WebGpuBackendLike;
-  const names = Object.keys(uniforms);
   const dispatchLayout = webgpu_util.flatDispatchLayout([shape[0]]);
   const program = {
     shaderKey: `${shaderKey}_${workgroupSize}`,
@@ -85,7 +92,7 @@ export function runRowProgram<T extends tf.Tensor = tf.Tensor>(
     dispatchLayout,
     // one workgroup per row
     dispatch: webgpu_util.computeDispatch(dispatchLayout, [shape[0]], [1, 1, 1]),
-    ...(names.length ? { uniforms: names.map((u) => `${u} : f32,`).join(' ') } : {}),
+    ...uniformDeclaration(Object.keys(uniforms)),
     getUserCode: () => `
       ${shared}
       fn main(index : i32) {
@@ -95,6 +102,28 @@ export function runRowProgram<T extends tf.Tensor = tf.Tensor>(
         ${body}
       }`,
   };
-  const out = backend.runWebGPUProgram(program, inputs, 'float32', names.length ? names.map((u) => ({ type: 'float32', data: [uniforms[u]] })) : undefined);
-  return tf.engine().makeTensorFromTensorInfo(out) as T;
+  return runProgram<T>(program, inputs, uniforms);
+}
+
+/** WGSL at module scope for workgroupSums: one shared array of `size` floats per name. */
+export function workgroupShared(names: string[], size: number): string {
+  return names.map((n) => `var<workgroup> ${n}Shared : array<f32, ${size}>;`).join('\n      ');
+}
+
+/**
+ * WGSL for a row program's body: sums `names` (private f32 values of each thread) over the
+ * workgroup of `size` threads into `<name>Sum`, a tree in shared memory (workgroupShared), with
+ * barriers in uniform control flow.
+ */
+export function workgroupSums(names: string[], size: number): string {
+  return `
+        ${names.map((n) => `${n}Shared[lid] = ${n};`).join('\n        ')}
+        workgroupBarrier();
+        for (var s = ${size / 2}; s > 0; s = s / 2) {
+          if (lid < s) {
+            ${names.map((n) => `${n}Shared[lid] = ${n}Shared[lid] + ${n}Shared[lid + s];`).join('\n            ')}
+          }
+          workgroupBarrier();
+        }
+        ${names.map((n) => `let ${n}Sum = ${n}Shared[0];`).join('\n        ')}`;
 }

@@ -213,12 +213,11 @@ export function planMemory(input: PlanInput): MemoryPlan {
   }
   const total = weights + lora + optimizer + gradients + activations + kvCache + overhead;
 
+  const bf16Held = bf16Base ? 'the projections, embedding and lm_head' : bf16Vocab ? 'the embedding and lm_head' : undefined;
   notes.push(
-    bf16Base
-      ? "tfjs is float32 only: LoRA, optimizer state and activations are 4 bytes per value; the projections, embedding and lm_head are the checkpoint's bf16, 2 bytes per value, widened to float32 where used"
-      : bf16Vocab
-        ? "tfjs is float32 only: LoRA, optimizer state and activations are 4 bytes per value; the embedding and lm_head are the checkpoint's bf16, 2 bytes per value, widened to float32 where used"
-        : 'tfjs is float32 only: weights, LoRA, optimizer state and activations are 4 bytes per value',
+    bf16Held
+      ? `tfjs is float32 only: LoRA, optimizer state and activations are 4 bytes per value; ${bf16Held} are the checkpoint's bf16, 2 bytes per value, widened to float32 where used`
+      : 'tfjs is float32 only: weights, LoRA, optimizer state and activations are 4 bytes per value',
   );
   if (method === 'qlora') notes.push(`NF4 projections: ${(linearBytes / params.linear).toFixed(4)} bytes/param (codes 0.5 + 8-bit absmax 1/64 + float32 per 256 blocks); norms stay float32, embedding and lm_head ${bf16Vocab ? 'bf16' : 'float32'}`);
   if (task === 'train' && !checkpoint) notes.push('no gradient checkpointing: activations grow with layers x batch x seq (the largest term for long sequences)');
