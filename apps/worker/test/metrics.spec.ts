@@ -53,11 +53,15 @@ describe('worker metrics', () => {
       .expect(202);
     expect((await finished(train.body.id)).status).toBe('succeeded');
 
-    const res = await fetch(`${metricsUrl}/metrics`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-    const samples = parseExposition(await res.text());
     const trainJob = { queue: 'train', kind: 'train', backend: 'wasm' };
+    // The run's row says succeeded a moment before the worker's attempt returns and is timed.
+    const samples = await waitFor(async () => {
+      const res = await fetch(`${metricsUrl}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+      const scraped = parseExposition(await res.text());
+      return sampleValue(scraped, 'retort_worker_job_run_seconds_count', { ...trainJob, outcome: 'succeeded' }) !== undefined && scraped;
+    }, 10000, 'the train attempt timed');
     expect(samples.every((s) => /^[^:]+:\d+$/.test(s.labels.worker))).toBe(true);
     expect(sampleValue(samples, 'retort_worker_train_step_seconds_count', trainJob)).toBe(6);
     expect(sampleValue(samples, 'retort_worker_train_tokens_total', trainJob)).toBeGreaterThan(0);
