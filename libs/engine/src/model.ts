@@ -11,7 +11,7 @@ import { checkDeviceFits, checkTokenizerFits } from './load-checks';
 import { HostTensor } from './safetensors';
 import { AsyncTensorToWrite } from './safetensors-file';
 import { dequantizeNf4Host, disposeNf4, downloadNf4, nf4Bytes, quantizeNf4, uploadNf4 } from './nf4';
-import { attention, constMatmul, Frozen, frozenMatmul, loraMatmul } from './ops';
+import { attention, AttentionMask, constMatmul, Frozen, frozenMatmul, loraMatmul } from './ops';
 import { KVCache, Layer, Linear, LoraAdapter, Model, Quant } from './types';
 import { rmsNorm } from './rms-norm';
 import { ropeWebGpu } from './rope-webgpu';
@@ -397,7 +397,7 @@ interface LayerContext {
   past: number;
   cos3: tf.Tensor3D;
   sin3: tf.Tensor3D;
-  mask: tf.Tensor2D;
+  mask: AttentionMask;
 }
 
 function project(x: tf.Tensor2D, lin: Linear, opts: ForwardOptions, seed: number): tf.Tensor2D {
@@ -470,11 +470,11 @@ function checkpointedLayer(model: Model, li: number, x: tf.Tensor2D, ctx: LayerC
   const n = params.length;
   const f = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, ...ps] = args.slice(0, 1 + n) as tf.Tensor[];
-    (args[1 + n] as tf.GradSaveFunc)([xi, ...ps, ctx.cos3, ctx.sin3, ctx.mask]);
+    (args[1 + n] as tf.GradSaveFunc)([xi, ...ps, ctx.cos3, ctx.sin3, ...(ctx.mask instanceof tf.Tensor ? [ctx.mask] : [])]);
     return {
       value: run(xi as tf.Tensor2D, ps, ctx),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [cos3, sin3, mask] = saved.slice(1 + n) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor2D];
+        const [cos3, sin3, mask = ctx.mask] = saved.slice(1 + n) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor2D?];
         const c = { ...ctx, cos3, sin3, mask };
         // tf.grads inside a backward pass starts a tape of its own and, when it ends, frees that tape's
         // saved tensors and drops the engine's tape: the outer backward pass gets its tape back here.
@@ -503,7 +503,8 @@ export function forwardHidden(model: Model, ids: number[][], opts: ForwardOption
   const { cos, sin } = ropeTables(c, T, past);
   const cos3 = tf.reshape(cos, [T, 1, d]) as tf.Tensor3D;
   const sin3 = tf.reshape(sin, [T, 1, d]) as tf.Tensor3D;
-  const mask = causalMask(T, past, g);
+  // The fused kernel reads the causal mask from each row's position: no [g*T, past+T] tensor.
+  const mask = useFusedKernels() ? { causalQueryLen: T } : causalMask(T, past, g);
   const ctx: LayerContext = { B, T, past, cos3, sin3, mask };
   model.layers.forEach((_, li) => {
     x = opts.checkpoint && !opts.cache ? checkpointedLayer(model, li, x, ctx, opts) : decoderLayer(model, li, x, ctx, opts);

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { dequantizeNf4, Nf4Weight } from './nf4';
 import { frozenProduct, HostWeight } from './host-weights';
 import { Bf16Weight, widenBf16 } from './bf16-weights';
+import { causalSoftmaxGradWebGpu, causalSoftmaxWebGpu } from './attention-webgpu';
 
 let wasmLayout = false;
 
@@ -149,28 +150,38 @@ function unstack(x: tf.Tensor3D): tf.Tensor2D[] {
 }
 
 /**
- * Scaled dot-product attention over G head groups: q [G,M,d], k and v [G,T,d], additive mask [M,T]
- * (0 or -1e9) shared by all groups; returns [G,M,d]. With grouped-query attention a group is one
- * key/value head and M stacks its query heads (M = heads per group x query length).
+ * Which keys each query row of attention sees: an additive mask [M, T] (0 or -1e9) shared by all
+ * groups, or `{ causalQueryLen }`, causal for that many new positions after the cached ones, read
+ * from each row's position by the fused kernel (webgpu only: the other backends take the tensor).
  */
-export function attention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor2D, scale: number): tf.Tensor3D {
+export type AttentionMask = tf.Tensor2D | { causalQueryLen: number };
+
+/**
+ * Scaled dot-product attention over G head groups: q [G,M,d], k and v [G,T,d]; returns [G,M,d].
+ * With grouped-query attention a group is one key/value head and M stacks its query heads
+ * (M = heads per group x query length).
+ */
+export function attention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: AttentionMask, scale: number): tf.Tensor3D {
   const f = customGrad((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, save: tf.GradSaveFunc) => {
     const [G, M, d] = qi.shape;
     if (!wasmLayout) {
-      const s = tf.add(tf.mul(tf.matMul(qi as tf.Tensor3D, ki as tf.Tensor3D, false, true), scale), mask);
-      const p = tf.softmax(s);
+      const scores = tf.matMul(qi as tf.Tensor3D, ki as tf.Tensor3D, false, true) as tf.Tensor3D;
+      const p = mask instanceof tf.Tensor ? (tf.softmax(tf.add(tf.mul(scores, scale), mask)) as tf.Tensor3D) : causalSoftmaxWebGpu(scores, scale, mask.causalQueryLen);
+      // The scores' gradient from the probabilities': p * (dp - sum(dp * p)) * scale, per row.
+      const scoresGrad = (dp: tf.Tensor3D, ps: tf.Tensor3D) =>
+        mask instanceof tf.Tensor ? (tf.mul(tf.mul(ps, tf.sub(dp, tf.sum(tf.mul(dp, ps), -1, true))), scale) as tf.Tensor3D) : causalSoftmaxGradWebGpu(ps, dp, scale);
       save([qi, ki, vi, p]);
       return {
         value: tf.matMul(p, vi as tf.Tensor3D),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
           tf.tidy(() => {
             const [qs, ks, vs, ps] = saved as tf.Tensor3D[];
-            const dp = tf.matMul(dy as tf.Tensor3D, vs, false, true);
-            const ds = tf.mul(tf.mul(ps, tf.sub(dp, tf.sum(tf.mul(dp, ps), -1, true))), scale) as tf.Tensor3D;
+            const ds = scoresGrad(tf.matMul(dy as tf.Tensor3D, vs, false, true), ps);
             return [tf.matMul(ds, ks), tf.matMul(ds, qs, true, false), tf.matMul(ps, dy as tf.Tensor3D, true, false)];
           }),
       };
     }
+    if (!(mask instanceof tf.Tensor)) throw new Error('attention: a causal mask without its tensor is for the webgpu kernels only');
     const qs = unstack(qi as tf.Tensor3D);
     const kts = unstack(tf.transpose(ki, [0, 2, 1]) as tf.Tensor3D); // [d, T] each
     const vs = unstack(vi as tf.Tensor3D);
@@ -212,55 +223,4 @@ export function attention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: 
     };
   });
   return f(q, k, v) as tf.Tensor3D;
-}
-
-/**
- * Summed weighted cross-entropy: sum_i w_i * (logsumexp(logits_i) - logits_i[target_i]).
- * logits [N,V], targets [N] int32, weights [N] (0 for positions without loss). Returns a scalar.
- */
-export function weightedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D): tf.Scalar {
-  const V = logits.shape[1];
-  const f = customGrad((li: tf.Tensor, save: tf.GradSaveFunc) => {
-    // Cast rather than oneHot(..., 'float32'): the wasm OneHot kernel returns zeros for float32 (tfjs 4.22).
-    const onehot = tf.cast(tf.oneHot(targets, V), 'float32');
-    const lse = tf.logSumExp(li, -1); // [N]
-    const picked = tf.sum(tf.mul(li, onehot), -1); // [N]
-    save([li, onehot, weights]); // saved, since the caller's tidy may dispose weights before backprop
-    return {
-      value: tf.sum(tf.mul(tf.sub(lse, picked), weights)),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.tidy(() => {
-          const [ls, oh, ws] = saved;
-          const w = tf.mul(tf.reshape(ws, [-1, 1]), dy);
-          return [tf.mul(tf.sub(tf.softmax(ls), oh), w)];
-        }),
-    };
-  });
-  return f(logits) as tf.Scalar;
-}
-
-/**
- * Token-level distillation loss: sum_i w_i * T^2 * (logsumexp(z_i / T) - sum_j P_ij z_ij / T), the
- * cross-entropy of the student's temperature-T distribution against the teacher's P (rows summing to
- * 1, or all zero where w_i is 0). Forward KL(P || student) up to the teacher's entropy, a constant;
- * the T^2 keeps gradient sizes comparable across temperatures (Hinton et al.). logits and P [N, V],
- * weights [N]. Returns a scalar.
- */
-export function softCrossEntropy(logits: tf.Tensor2D, probs: tf.Tensor2D, weights: tf.Tensor1D, temperature: number): tf.Scalar {
-  const T = temperature;
-  const f = customGrad((li: tf.Tensor, save: tf.GradSaveFunc) => {
-    const scaled = tf.div(li, T);
-    save([li, probs, weights]);
-    const perRow = tf.sub(tf.logSumExp(scaled, -1), tf.sum(tf.mul(probs, scaled), -1)); // [N]
-    return {
-      value: tf.mul(tf.sum(tf.mul(perRow, weights)), T * T),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.tidy(() => {
-          const [ls, ps, ws] = saved;
-          const w = tf.mul(tf.reshape(ws, [-1, 1]), tf.mul(dy, T));
-          return [tf.mul(tf.sub(tf.softmax(tf.div(ls, T)), ps), w)];
-        }),
-    };
-  });
-  return f(logits) as tf.Scalar;
 }

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Batch, BatchStream, collate, Example } from './data';
 import { forwardHidden } from './model';
 import { headLoss, headLossSums } from './head-loss';
-import { softCrossEntropy, weightedCrossEntropy } from './ops';
+import { softCrossEntropy, weightedCrossEntropy } from './cross-entropy';
 import { adamWStep, AdamWState, clipScale, globalNorm, initAdamW } from './optimizer';
 import { adapterTensors, hostTensors } from './peft';
 import { createLora, DEFAULT_LORA, loraVariables } from './lora';

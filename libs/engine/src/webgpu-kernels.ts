@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 const WORKGROUP: [number, number, number] = [64, 1, 1];
 
 /**
- * Whether the fused kernels (AdamW, the gradient norm, RMSNorm, RoPE, SwiGLU) replace their tfjs ops: on
- * webgpu, unless RETORT_WEBGPU_FUSED=0 (the tfjs ops there, to compare).
+ * Whether the fused kernels (AdamW, the gradient norm, RMSNorm, RoPE, SwiGLU, attention's softmax,
+ * the cross-entropy) replace their tfjs ops: on webgpu, unless RETORT_WEBGPU_FUSED=0 (the tfjs ops
+ * there, to compare).
  */
 export function useFusedKernels(): boolean {
   return tf.getBackend() === 'webgpu' && process.env.RETORT_WEBGPU_FUSED !== '0';
@@ -111,19 +112,29 @@ export function workgroupShared(names: string[], size: number): string {
 }
 
 /**
- * WGSL for a row program's body: sums `names` (private f32 values of each thread) over the
- * workgroup of `size` threads into `<name>Sum`, a tree in shared memory (workgroupShared), with
- * barriers in uniform control flow.
+ * WGSL for a row program's body: combines `names` (private f32 values of each thread) over the
+ * workgroup of `size` threads into `let <name><suffix>`, a tree in shared memory (workgroupShared),
+ * with barriers in uniform control flow.
  */
-export function workgroupSums(names: string[], size: number): string {
+function workgroupTree(names: string[], size: number, suffix: string, combine: (a: string, b: string) => string): string {
   return `
         ${names.map((n) => `${n}Shared[lid] = ${n};`).join('\n        ')}
         workgroupBarrier();
         for (var s = ${size / 2}; s > 0; s = s / 2) {
           if (lid < s) {
-            ${names.map((n) => `${n}Shared[lid] = ${n}Shared[lid] + ${n}Shared[lid + s];`).join('\n            ')}
+            ${names.map((n) => `${n}Shared[lid] = ${combine(`${n}Shared[lid]`, `${n}Shared[lid + s]`)};`).join('\n            ')}
           }
           workgroupBarrier();
         }
-        ${names.map((n) => `let ${n}Sum = ${n}Shared[0];`).join('\n        ')}`;
+        ${names.map((n) => `let ${n}${suffix} = ${n}Shared[0];`).join('\n        ')}`;
+}
+
+/** The workgroup's sum of each of `names` as `<name>Sum` (see workgroupTree). */
+export function workgroupSums(names: string[], size: number): string {
+  return workgroupTree(names, size, 'Sum', (a, b) => `${a} + ${b}`);
+}
+
+/** The workgroup's maximum of each of `names` as `<name>Max` (see workgroupTree). */
+export function workgroupMaxes(names: string[], size: number): string {
+  return workgroupTree(names, size, 'Max', (a, b) => `max(${a}, ${b})`);
 }

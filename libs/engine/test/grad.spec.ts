@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { attention, loraMatmul, setWasmLayout, weightedCrossEntropy } from '../src/ops';
+import { attention, loraMatmul, setWasmLayout } from '../src/ops';
+import { weightedCrossEntropy } from '../src/cross-entropy';
 import { describeBackends } from './backends';
 
 async function maxDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { bytesToUnicode, ChatTokenizer } from '@retort/tokenizer';
 import { batchLoss, collate, forwardLogits, initModel, loadModel, tokenizeRecord, train, trainConfig, type TeacherTokenLogprob } from '../src';
-import { softCrossEntropy } from '../src/ops';
+import { softCrossEntropy } from '../src/cross-entropy';
 import { describeBackends, trainingTimeout } from './backends';
 import { tinyModel } from './helpers';
 

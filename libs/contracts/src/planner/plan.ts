@@ -150,17 +150,24 @@ export function planMemory(input: PlanInput): MemoryPlan {
   const fused = backend === 'webgpu';
   const savedPerLayer =
     12 * N * D + 11 * N * Q + 12 * N * Kv + (fused ? 2 : 5) * N * I + attnScores + bias + (m.oBias ? N * D : 0) + loraSaved + 4 * T * d + 6 * N - (fused ? 6 * N * D + 6 * N * (Q + Kv) : 0);
-  const saved = L * savedPerLayer + 4 * N * D + 2 * N * V + 4 * N + loraParams;
+  // The loss saves the logits and a one-hot of them, and makes four more logits-sized tensors in
+  // its forward; on webgpu it is a fused kernel (the engine's cross-entropy.ts) that keeps only the
+  // logits (one more is counted in its forward: the measured peaks do not tell 0 from 1).
+  const lossSaved = (fused ? 1 : 2) * N * V;
+  const lossForward = (fused ? 1 : 4) * N * V;
+  const saved = L * savedPerLayer + 4 * N * D + lossSaved + 4 * N + loraParams;
   // Forward outputs that are not saved (alive until the loss scope closes), and the loss's own temporaries.
-  const forwardOnly = L * ((fused ? 6 : 10) * N * D + (fused ? 8 : 14) * N * (Q + Kv) + (fused ? 3 : 5) * N * I + (m.qkvBias ? N * (Q + 2 * Kv) : 0)) + 4 * N * D + 4 * N * V;
+  const forwardOnly = L * ((fused ? 6 : 10) * N * D + (fused ? 8 : 14) * N * (Q + Kv) + (fused ? 3 : 5) * N * I + (m.qkvBias ? N * (Q + 2 * Kv) : 0)) + 4 * N * D + lossForward;
   // Gradients produced by backprop (all held until it ends; measured coefficients), LoRA grads included.
   const gradientsHeld = L * (22 * N * D + (fused ? 6 : 16) * N * (Q + Kv) + (fused ? 4 : 7) * N * I) + N * V + loraParams;
-  const attnBackward = (backend === 'wasm' ? 6 : 3) * attnScores;
+  // On webgpu attention's scaled, masked softmax is a fused kernel (attention-webgpu.ts): its
+  // gradient holds two score-sized tensors, not three, and there is no mask tensor in the tables.
+  const attnBackward = (backend === 'wasm' ? 6 : fused ? 2 : 3) * attnScores;
   // NF4 dequantized on the device (~6 int32 per weight while unpacking); on the host it is native
   // panels. A bf16 projection, or block of the lm_head, is widened to one float32 copy, freed after its product.
   const widened = Math.max(bf16Base ? largest : 0, bf16Vocab ? Math.min(V * D, WIDENED_BLOCK_BYTES / F32) : 0);
   const dequant = Math.max(method === 'qlora' && !weightsOnHost ? 6.15 * largest : 0, widened);
-  const tables = g(m) * T * T + 2 * T * d;
+  const tables = (fused ? 0 : g(m) * T * T) + 2 * T * d;
 
   let activations: number;
   let gradients = 0;
@@ -176,7 +183,7 @@ export function planMemory(input: PlanInput): MemoryPlan {
     const layerForward = forwardOnly / L - (4 * N * D) / L;
     const layerGradients = gradientsHeld / L - (N * V + loraParams) / L;
     const head = saved - L * savedPerLayer;
-    const fwd = L * N * D + layerSaved + layerForward + head + 4 * N * D + 4 * N * V + dequant;
+    const fwd = L * N * D + layerSaved + layerForward + head + 4 * N * D + lossForward + dequant;
     const bwd = 2 * L * N * D + head + N * V + loraParams + layerSaved + layerGradients + Math.max(attnBackward, dequant);
     gradients = F32 * loraParams;
     optimizer = 2 * F32 * loraParams;
@@ -205,10 +212,11 @@ export function planMemory(input: PlanInput): MemoryPlan {
     notes.push(`KV cache: ${L} layers x 2 x [${B * m.KV}, ${T}, ${d}] float32`);
   }
   // Token-level KD: the teacher's distributions scattered to [N, V], the student's at temperature
-  // and their gradient (measured: 3 N V floats).
+  // and their gradient (measured: 3 N V floats beside the hard-target loss's ops; 6 on webgpu, beside
+  // its fused kernel, which no longer makes logits-sized temporaries of its own).
   const kd = task === 'train' && input.kd === true;
   if (kd) {
-    activations += F32 * 3 * N * V;
+    activations += F32 * (fused ? 6 : 3) * N * V;
     notes.push('token-level KD: teacher distributions, the student distribution at temperature and its gradient over the vocabulary');
   }
   const total = weights + lora + optimizer + gradients + activations + kvCache + overhead;
