@@ -5,7 +5,7 @@
  * is one more such tensor. The causal mask is read from the row's position instead.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { runRowProgram, workgroupMaxes, workgroupShared, workgroupSums } from './webgpu-kernels';
+import { runRowProgram, workgroupLogSumExp, workgroupShared, workgroupSums } from './webgpu-kernels';
 
 function workgroupSize(cols: number): number {
   return cols >= 1024 ? 256 : 64;
@@ -25,19 +25,10 @@ export function causalSoftmaxWebGpu(scores: tf.Tensor3D, scale: number, queryLen
         let last = S - T + row % T; // the last key this query sees (M is a multiple of T)
         let n = select(0, last + 1, row < rows);
         let base = row * S;
-        var mx = -3.402823e38;
-        for (var k = lid; k < n; k = k + ${W}) {
-          mx = max(mx, scores[base + k] * uniforms.scale);
-        }
-        ${workgroupMaxes(['mx'], W)}
-        var se = 0.0;
-        for (var k = lid; k < n; k = k + ${W}) {
-          se = se + exp(scores[base + k] * uniforms.scale - mxMax);
-        }
-        ${workgroupSums(['se'], W)}
+        ${workgroupLogSumExp((c) => `scores[base + ${c}] * uniforms.scale`, 'n', W)}
         if (row < rows) {
           for (var k = lid; k < S; k = k + ${W}) {
-            setOutputAtIndex(base + k, select(0.0, exp(scores[base + k] * uniforms.scale - mxMax) / seSum, k < n));
+            setOutputAtIndex(base + k, select(0.0, exp(scores[base + k] * uniforms.scale - lse), k < n));
           }
         }`, { scale, queryLen });
   rows.dispose();

@@ -155,24 +155,26 @@ export function batchLoss(model: Model, adapter: LoraAdapter | undefined, batch:
     const { alpha, temperature } = opts.kd!;
     const ceWeights = Float32Array.from(batch.weights);
     const kdWeights = new Float32Array(batch.weights.length);
-    const entries: { row: number; id: number; p: number }[] = [];
+    // The teacher's top-k of every row, renormalised at the temperature ([rows, k], 0 past a row's own k).
+    const k = Math.max(1, ...kd.dists.map((d) => d.ids.length));
+    const topIds = new Int32Array(ceWeights.length * k);
+    const topProbs = new Float32Array(ceWeights.length * k);
     kd.rows.forEach((row, i) => {
       ceWeights[row] = batch.weights[row] * (1 - alpha);
       kdWeights[row] = batch.weights[row] * alpha;
-      // The teacher's top-k, renormalised at the temperature.
       const { ids, logprobs } = kd.dists[i];
       const top = Math.max(...logprobs);
       const e = logprobs.map((l) => Math.exp((l - top) / temperature));
       const sum = e.reduce((a, b) => a + b, 0);
-      ids.forEach((id, j) => entries.push({ row, id, p: e[j] / sum }));
+      ids.forEach((id, j) => {
+        topIds[row * k + j] = id;
+        topProbs[row * k + j] = e[j] / sum;
+      });
     });
     const loss = headLoss(model, hidden, (logits, s, e) => {
-      const here = entries.filter((x) => x.row >= s && x.row < e);
-      const probs = here.length
-        ? (tf.scatterND(tf.tensor2d(here.map((x) => [x.row - s, x.id]), [here.length, 2], 'int32'), tf.tensor1d(here.map((x) => x.p)), logits.shape) as tf.Tensor2D)
-        : tf.zerosLike(logits);
+      const teacher = { k, ids: topIds.subarray(s * k, e * k), probs: topProbs.subarray(s * k, e * k) };
       const ce = weightedCrossEntropy(logits, targets(s, e), tf.tensor1d(ceWeights.slice(s, e)));
-      return tf.add(ce, softCrossEntropy(logits, probs, tf.tensor1d(kdWeights.slice(s, e)), temperature)) as tf.Scalar;
+      return tf.add(ce, softCrossEntropy(logits, teacher, tf.tensor1d(kdWeights.slice(s, e)), temperature)) as tf.Scalar;
     });
     return tf.div(loss, norm);
   });

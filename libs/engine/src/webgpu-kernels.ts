@@ -138,3 +138,23 @@ export function workgroupSums(names: string[], size: number): string {
 export function workgroupMaxes(names: string[], size: number): string {
   return workgroupTree(names, size, 'Max', (a, b) => `max(${a}, ${b})`);
 }
+
+/**
+ * WGSL for a row program's body: the log-sum-exp over columns c < `n` of `value('c')` (a WGSL f32
+ * expression of the column) as `lse`, in every thread; the maximum is taken out first, so large
+ * values do not overflow. Needs workgroupShared(['mx', 'se'], size).
+ */
+export function workgroupLogSumExp(value: (c: string) => string, n: string, size: number): string {
+  return `
+        var mx = -3.402823e38;
+        for (var c = lid; c < ${n}; c = c + ${size}) {
+          mx = max(mx, ${value('c')});
+        }
+        ${workgroupMaxes(['mx'], size)}
+        var se = 0.0;
+        for (var c = lid; c < ${n}; c = c + ${size}) {
+          se = se + exp(${value('c')} - mxMax);
+        }
+        ${workgroupSums(['se'], size)}
+        let lse = mxMax + log(seSum);`;
+}

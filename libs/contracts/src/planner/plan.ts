@@ -212,12 +212,17 @@ export function planMemory(input: PlanInput): MemoryPlan {
     notes.push(`KV cache: ${L} layers x 2 x [${B * m.KV}, ${T}, ${d}] float32`);
   }
   // Token-level KD: the teacher's distributions scattered to [N, V], the student's at temperature
-  // and their gradient (measured: 3 N V floats beside the hard-target loss's ops; 6 on webgpu, beside
-  // its fused kernel, which no longer makes logits-sized temporaries of its own).
+  // and their gradient (measured: 3 N V floats). On webgpu the loss is a fused kernel that reads the
+  // teacher's top-k where it is (cross-entropy.ts): its gradient and the sum with the hard-target
+  // loss's, 2 N V.
   const kd = task === 'train' && input.kd === true;
   if (kd) {
-    activations += F32 * (fused ? 6 : 3) * N * V;
-    notes.push('token-level KD: teacher distributions, the student distribution at temperature and its gradient over the vocabulary');
+    activations += F32 * (fused ? 2 : 3) * N * V;
+    notes.push(
+      fused
+        ? "token-level KD: the distillation loss's gradient over the vocabulary, and its sum with the cross-entropy's"
+        : 'token-level KD: teacher distributions, the student distribution at temperature and its gradient over the vocabulary',
+    );
   }
   const total = weights + lora + optimizer + gradients + activations + kvCache + overhead;
 
