@@ -5,11 +5,7 @@
  * is one more such tensor. The causal mask is read from the row's position instead.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { runRowProgram, workgroupLogSumExp, workgroupShared, workgroupSums } from './webgpu-kernels';
-
-function workgroupSize(cols: number): number {
-  return cols >= 1024 ? 256 : 64;
-}
+import { rowWorkgroupSize, runRowProgram, workgroupLogSumExp, workgroupShared, workgroupSums } from './webgpu-kernels';
 
 /**
  * softmax(scores * scale) over the keys each query may see: scores [G, M, S] for M = g x queryLen
@@ -17,7 +13,7 @@ function workgroupSize(cols: number): number {
  */
 export function causalSoftmaxWebGpu(scores: tf.Tensor3D, scale: number, queryLen: number): tf.Tensor3D {
   const [G, M, S] = scores.shape;
-  const W = workgroupSize(S);
+  const W = rowWorkgroupSize(S);
   const rows = tf.reshape(scores, [G * M, S]);
   const p = runRowProgram<tf.Tensor2D>('retort_causal_softmax', ['scores'], [G * M, S], W, [rows], workgroupShared(['mx', 'se'], W), `
         let S = uniforms.outShape[1];
@@ -38,7 +34,7 @@ export function causalSoftmaxWebGpu(scores: tf.Tensor3D, scale: number, queryLen
 /** The gradient of the scores from that of the probabilities: p * (dp - sum(dp * p)) * scale, per row. */
 export function causalSoftmaxGradWebGpu(p: tf.Tensor3D, dp: tf.Tensor3D, scale: number): tf.Tensor3D {
   const [G, M, S] = p.shape;
-  const W = workgroupSize(S);
+  const W = rowWorkgroupSize(S);
   const p2 = tf.reshape(p, [G * M, S]);
   const dp2 = tf.reshape(dp, [G * M, S]);
   const ds = runRowProgram<tf.Tensor2D>('retort_causal_softmax_grad', ['p', 'dp'], [G * M, S], W, [p2, dp2], workgroupShared(['dot'], W), `

@@ -50,14 +50,20 @@ export function weightedCrossEntropyOps(logits: tf.Tensor2D, targets: tf.Tensor1
 
 const THREADS = 256;
 
-/** WGSL: the row's logsumexp as `lse` (every thread of the workgroup gets it), its target and weight. */
-const rowLogSumExp = `
+/**
+ * WGSL: the row's width `V`, `base` index and weight `w`, and the logsumexp of `value('c')` over
+ * its columns as `lse` (every thread of the workgroup gets it).
+ */
+const logitsRow = (value: (c: string) => string) => `
         let V = uniforms.logitsShape[1];
         let n = select(0, V, row < rows);
         let base = row * V;
-        ${workgroupLogSumExp((c) => `logits[base + ${c}]`, 'n', THREADS)}
-        let t = select(0, targets[row], row < rows);
+        ${workgroupLogSumExp(value, 'n', THREADS)}
         let w = select(0.0, weights[row], row < rows);`;
+
+/** The row's logsumexp of the logits and its target `t`. */
+const rowLogSumExp = `${logitsRow((c) => `logits[base + ${c}]`)}
+        let t = select(0, targets[row], row < rows);`;
 
 /** [N, 1]: w_i * (logsumexp(logits_i) - logits_i[target_i]). */
 function crossEntropyRowsKernel(logits: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D): tf.Tensor2D {
@@ -144,14 +150,9 @@ export function softCrossEntropyOps(logits: tf.Tensor2D, probs: tf.Tensor2D, wei
   return f(logits) as tf.Scalar;
 }
 
-/** WGSL: the row's logsumexp of logits / T as `lse`, and its weight `w` (see rowLogSumExp). */
-const rowLogSumExpAtT = `
-        let V = uniforms.logitsShape[1];
-        let K = uniforms.idsShape[1];
-        let n = select(0, V, row < rows);
-        let base = row * V;
-        ${workgroupLogSumExp((c) => `logits[base + ${c}] * uniforms.invT`, 'n', THREADS)}
-        let w = select(0.0, weights[row], row < rows);`;
+/** The row's logsumexp of logits / T and the width `K` of its top-k. */
+const rowLogSumExpAtT = `${logitsRow((c) => `logits[base + ${c}] * uniforms.invT`)}
+        let K = uniforms.idsShape[1];`;
 
 /** [N, 1]: w_i T^2 (logsumexp(z_i / T) - sum_j p_ij z_i[id_ij] / T). */
 function softCrossEntropyRowsKernel(logits: tf.Tensor2D, ids: tf.Tensor2D, probs: tf.Tensor2D, weights: tf.Tensor1D, T: number): tf.Tensor2D {

@@ -367,7 +367,7 @@ function applyRope(model: Model, x: tf.Tensor4D, cos: tf.Tensor3D, sin: tf.Tenso
 }
 
 /** Additive causal mask [g*T, past+T] for T new positions after `past` cached ones, tiled for g query heads per group. */
-function causalMask(T: number, past: number, g: number): tf.Tensor2D {
+export function causalMask(T: number, past: number, g: number): tf.Tensor2D {
   const S = past + T;
   const m = new Float32Array(g * T * S);
   for (let r = 0; r < g * T; r++) {

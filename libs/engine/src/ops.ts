@@ -166,10 +166,11 @@ export function attention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, mask: 
     const [G, M, d] = qi.shape;
     if (!wasmLayout) {
       const scores = tf.matMul(qi as tf.Tensor3D, ki as tf.Tensor3D, false, true) as tf.Tensor3D;
-      const p = mask instanceof tf.Tensor ? (tf.softmax(tf.add(tf.mul(scores, scale), mask)) as tf.Tensor3D) : causalSoftmaxWebGpu(scores, scale, mask.causalQueryLen);
-      // The scores' gradient from the probabilities': p * (dp - sum(dp * p)) * scale, per row.
-      const scoresGrad = (dp: tf.Tensor3D, ps: tf.Tensor3D) =>
-        mask instanceof tf.Tensor ? (tf.mul(tf.mul(ps, tf.sub(dp, tf.sum(tf.mul(dp, ps), -1, true))), scale) as tf.Tensor3D) : causalSoftmaxGradWebGpu(ps, dp, scale);
+      // The probabilities, and the scores' gradient from theirs: p * (dp - sum(dp * p)) * scale, per row.
+      const [p, scoresGrad] =
+        mask instanceof tf.Tensor
+          ? [tf.softmax(tf.add(tf.mul(scores, scale), mask)) as tf.Tensor3D, (dp: tf.Tensor3D, ps: tf.Tensor3D) => tf.mul(tf.mul(ps, tf.sub(dp, tf.sum(tf.mul(dp, ps), -1, true))), scale) as tf.Tensor3D]
+          : [causalSoftmaxWebGpu(scores, scale, mask.causalQueryLen), (dp: tf.Tensor3D, ps: tf.Tensor3D) => causalSoftmaxGradWebGpu(ps, dp, scale)];
       save([qi, ki, vi, p]);
       return {
         value: tf.matMul(p, vi as tf.Tensor3D),

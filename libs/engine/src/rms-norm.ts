@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from './ops';
-import { runRowProgram, useFusedKernels, workgroupShared, workgroupSums } from './webgpu-kernels';
+import { rowWorkgroupSize, runRowProgram, useFusedKernels, workgroupShared, workgroupSums } from './webgpu-kernels';
 
 /** The tfjs ops (every backend; the reference for the kernels). */
 export function rmsNormOps(x: tf.Tensor2D, w: tf.Tensor1D, eps: number): tf.Tensor2D {
@@ -26,13 +26,9 @@ export function rmsNorm(x: tf.Tensor2D, w: tf.Tensor1D, eps: number): tf.Tensor2
   return f(x) as tf.Tensor2D;
 }
 
-function workgroupSize(cols: number): number {
-  return cols >= 1024 ? 256 : 64;
-}
-
 function rmsNormKernel(x: tf.Tensor2D, w: tf.Tensor1D, eps: number): tf.Tensor2D {
   const [N, H] = x.shape; // H is read from the output shape in the shader: one shader serves every width
-  const W = workgroupSize(H);
+  const W = rowWorkgroupSize(H);
   return runRowProgram<tf.Tensor2D>('retort_rmsnorm', ['x', 'w'], [N, H], W, [x, w], workgroupShared(['sq'], W), `
         let H = uniforms.outShape[1];
         let n = select(0, H, row < rows);
@@ -51,7 +47,7 @@ function rmsNormKernel(x: tf.Tensor2D, w: tf.Tensor1D, eps: number): tf.Tensor2D
 /** dx_j = r w_j dy_j - x_j r^3 / H * sum_k dy_k w_k x_k, r = rsqrt(mean(x^2) + eps). */
 function rmsNormGradKernel(x: tf.Tensor2D, w: tf.Tensor1D, dy: tf.Tensor2D, eps: number): tf.Tensor2D {
   const [N, H] = x.shape; // H is read from the output shape in the shader: one shader serves every width
-  const W = workgroupSize(H);
+  const W = rowWorkgroupSize(H);
   return runRowProgram<tf.Tensor2D>('retort_rmsnorm_grad', ['x', 'w', 'dy'], [N, H], W, [x, w, dy], workgroupShared(['sq', 'dot'], W), `
         let H = uniforms.outShape[1];
         let n = select(0, H, row < rows);

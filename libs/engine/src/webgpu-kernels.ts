@@ -106,6 +106,11 @@ export function runRowProgram<T extends tf.Tensor = tf.Tensor>(
   return runProgram<T>(program, inputs, uniforms);
 }
 
+/** Threads per row for a row program over `cols` columns: 256 from 1,024 columns, 64 below. */
+export function rowWorkgroupSize(cols: number): number {
+  return cols >= 1024 ? 256 : 64;
+}
+
 /** WGSL at module scope for workgroupSums: one shared array of `size` floats per name. */
 export function workgroupShared(names: string[], size: number): string {
   return names.map((n) => `var<workgroup> ${n}Shared : array<f32, ${size}>;`).join('\n      ');

@@ -1,14 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { countDispatches } from '../src';
+import { causalMask } from '../src/model';
 import { attention } from '../src/ops';
 import { describeBackends } from './backends';
 import { maxRelDiff } from './helpers';
-
-/** The additive causal mask [g*T, past+T] the model makes for the tfjs ops. */
-function causalMask(T: number, past: number, g: number): tf.Tensor2D {
-  const S = past + T;
-  return tf.tensor2d(Array.from({ length: g * T * S }, (_, i) => (i % S > past + (Math.floor(i / S) % T) ? -1e9 : 0)), [g * T, S]);
-}
 
 describeBackends('causal attention kernels', (backend) => {
   // [groups, heads per group, new positions, cached ones, head dim]: a training step with GQA, a
