@@ -5,7 +5,7 @@ const WORKGROUP: [number, number, number] = [64, 1, 1];
 
 /**
  * Whether the fused kernels (AdamW, the gradient norm, RMSNorm, RoPE, SwiGLU, attention's softmax,
- * the cross-entropy) replace their tfjs ops: on webgpu, unless RETORT_WEBGPU_FUSED=0 (the tfjs ops
+ * the cross-entropies) replace their tfjs ops: on webgpu, unless RETORT_WEBGPU_FUSED=0 (the tfjs ops
  * there, to compare).
  */
 export function useFusedKernels(): boolean {
