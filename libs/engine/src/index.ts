@@ -27,8 +27,8 @@ export {
   disposeCache,
   quantizeModel,
   linearStorage,
-  linearWeightHost,
 } from './model';
+export { linearWeightHost, linearShape } from './linear-weights';
 export type { LoadOptions, LinearStorage } from './model';
 export type { Model, Linear, Layer, LoraAdapter, LoraConfig, LoraModule, KVCache, Quant } from './types';
 export {

@@ -2,11 +2,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bindingRefusal, formatBytes, planMemory, WASM_MAX_BYTES } from '@retort/contracts';
+import { bindingRefusal, formatBytes, planMemory, projectionShape, PROJECTIONS, WASM_MAX_BYTES } from '@retort/contracts';
 import { activeBackend } from './backend';
 import { ModelConfig } from './config';
 import { readJsonFile } from './config-json';
 import { Quant } from './types';
+import { rowsPerPart } from './linear-weights';
 
 /** The largest token id a tokenizer.json can produce (its vocabulary and its added tokens), and that token. */
 export function tokenizerMaxId(tokenizerJson: Record<string, unknown>): { id: number; token: string } | undefined {
@@ -34,11 +35,17 @@ export function checkTokenizerFits(dir: string, config: ModelConfig): void {
 
 /**
  * The weights alone must fit the wasm backend's 4 GiB (or, held in host memory with the native
- * addon, this machine's memory), and on webgpu each weight one storage binding; the error says how
- * much they take.
+ * addon, this machine's memory), and on the device every projection must be held in parts of at
+ * most `maxBindingBytes` (webgpu: one storage binding each); the error says how much they take.
  */
-export function checkDeviceFits(dir: string, config: ModelConfig, quant: Quant, onHost: boolean): void {
+export function checkDeviceFits(dir: string, config: ModelConfig, quant: Quant, onHost: boolean, maxBindingBytes?: number): void {
   const backend = activeBackend();
+  if (!onHost) {
+    for (const p of PROJECTIONS) {
+      const [inp, out] = projectionShape(config, p);
+      rowsPerPart(`${dir}: ${p}`, [out, inp], maxBindingBytes, quant === 'nf4');
+    }
+  }
   if (backend?.adapter) {
     const why = bindingRefusal({ config: config.raw as never, method: quant === 'nf4' ? 'qlora' : 'lora', seq: 1, batch: 1, task: 'generate', backend: 'webgpu' }, backend.adapter.limits.maxStorageBufferBindingSize);
     if (why) throw new Error(`${dir}: ${why}`);

@@ -5,19 +5,18 @@ import type { Projection } from '@retort/contracts';
 import { ModelConfig, RopeScaling } from './config';
 import { HostCheckpoint, openCheckpoint, TensorSource } from './checkpoint';
 import { activeBackend, weightsOnHost } from './backend';
-import { hostRows, HostMatrix, hostWeightBytes, hostWeightShape } from './host-weights';
+import { hostRows, HostMatrix } from './host-weights';
 import { downloadRowBlocks, gatherRowBlocks, isRowBlocks, RowBlocks, rowBlocksMatmulT, uploadRowBlocks } from './row-blocks';
 import { checkDeviceFits, checkTokenizerFits } from './load-checks';
 import { HostTensor } from './safetensors';
 import { AsyncTensorToWrite } from './safetensors-file';
-import { dequantizeNf4Host, disposeNf4, downloadNf4, nf4Bytes, quantizeNf4, uploadNf4 } from './nf4';
-import { attention, AttentionMask, constMatmul, Frozen, frozenMatmul, loraMatmul } from './ops';
+import { attention, AttentionMask, constMatmul, frozenMatmul, loraMatmul } from './ops';
 import { KVCache, Layer, Linear, LoraAdapter, Model, Quant } from './types';
 import { rmsNorm } from './rms-norm';
 import { ropeWebGpu } from './rope-webgpu';
 import { swigluWebGpu } from './swiglu-webgpu';
 import { useFusedKernels } from './webgpu-kernels';
-import { bf16Bytes, downloadBf16, isBf16Exact, uploadBf16 } from './bf16-weights';
+import { disposeLinearWeight, frozenOf, holdLinear, isNf4Linear, linearBytes, linearShape, linearWeightHost } from './linear-weights';
 
 function rotateHalfMatrix(d: number): Float32Array {
   // rotate_half(x) = cat(-x[d/2:], x[:d/2]) = x R
@@ -43,8 +42,9 @@ export interface LoadOptions {
    */
   weights?: 'device' | 'host';
   /**
-   * The most bytes one device tensor of the embedding or lm_head may take; a larger one is held as
-   * blocks of rows (row-blocks.ts). Default: the webgpu adapter's maxStorageBufferBindingSize, and
+   * The most bytes one device tensor of the embedding, lm_head or a projection may take (a
+   * projection counted as float32, the form it is multiplied in); a larger one is held as blocks of
+   * rows (row-blocks.ts, linear-weights.ts). Default: the webgpu adapter's maxStorageBufferBindingSize, and
    * no limit on the other backends.
    */
   maxBindingBytes?: number;
@@ -95,20 +95,11 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
   const onHost = heldOn(opts) === 'host';
   const bf16Vocab = !onHost && (opts.bf16 ?? (activeBackend()?.name === 'webgpu' && process.env.RETORT_WEBGPU_BF16 !== '0'));
   const bf16 = bf16Vocab && quant === 'none';
+  const maxBindingBytes = maxBindingBytesOf(opts);
   const linear = (i: number, p: Projection): Linear => {
     const name = moduleName(i, p);
-    const bias = () => (projectionHasBias(c, p) ? vec(`${name}.bias`) : undefined);
-    if (onHost) {
-      const w = hostMat(`${name}.weight`);
-      return { name, host: quant === 'nf4' ? { nf4: quantizeNf4(w.data, w.shape) } : { dense: w }, bias: bias() };
-    }
-    if (quant === 'nf4') {
-      const w = get(`${name}.weight`);
-      return { name, nf4: uploadNf4(quantizeNf4(w.data, w.shape as [number, number])), bias: bias() };
-    }
-    const w = hostMat(`${name}.weight`);
-    if (bf16 && isBf16Exact(w.data)) return { name, bf16: uploadBf16(w.data, w.shape), bias: bias() };
-    return tf.tidy(() => ({ name, wt: tf.transpose(tf.tensor2d(w.data, w.shape)), bias: bias() }));
+    const bias = projectionHasBias(c, p) ? vec(`${name}.bias`) : undefined;
+    return holdLinear(name, hostMat(`${name}.weight`), { nf4: quant === 'nf4', onHost, bf16, maxBindingBytes }, bias);
   };
   const layers: Layer[] = [];
   for (let i = 0; i < c.numLayers; i++) {
@@ -120,7 +111,6 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
       proj,
     });
   }
-  const maxBindingBytes = opts.maxBindingBytes ?? activeBackend()?.adapter?.limits.maxStorageBufferBindingSize;
   const vocabMat = (n: string): RowBlocks | HostMatrix => {
     const t = hostMat(n);
     return onHost ? t : uploadRowBlocks(t.data, t.shape, maxBindingBytes, bf16Vocab);
@@ -141,6 +131,11 @@ export function buildModel(from: HostCheckpoint | TensorSource, opts: LoadOption
   };
 }
 
+/** The most bytes one device tensor of the weights may take: as asked, else the webgpu adapter's binding limit. */
+function maxBindingBytesOf(opts: LoadOptions): number | undefined {
+  return opts.maxBindingBytes ?? activeBackend()?.adapter?.limits.maxStorageBufferBindingSize;
+}
+
 /** Where a load holds the frozen matrices: as asked, else on the host where the backend does that. */
 function heldOn(opts: LoadOptions): 'device' | 'host' {
   return opts.weights ?? (weightsOnHost() ? 'host' : 'device');
@@ -156,32 +151,10 @@ export function loadModel(dir: string, opts: LoadOptions = {}): Model {
   try {
     checkTokenizerFits(dir, reader.config);
     const weights = heldOn(opts);
-    checkDeviceFits(dir, reader.config, opts.quant ?? 'none', weights === 'host');
+    checkDeviceFits(dir, reader.config, opts.quant ?? 'none', weights === 'host', maxBindingBytesOf(opts));
     return buildModel(reader, { ...opts, weights });
   } finally {
     reader.close();
-  }
-}
-
-/** The frozen weight of a linear layer, as the products in ops.ts take it. */
-export function frozenOf(lin: Linear): Frozen {
-  if (lin.host) return { host: lin.host };
-  if (lin.nf4) return { nf4: lin.nf4 };
-  if (lin.bf16) return { bf16: lin.bf16 };
-  if (!lin.wt) throw new Error(`${lin.name}: linear layer without weights`);
-  return { wt: lin.wt };
-}
-
-/** W [out, in] of a linear layer on the host (dequantized when NF4), read from the device asynchronously. */
-export async function linearWeightHost(lin: Linear): Promise<{ shape: [number, number]; data: Float32Array }> {
-  if (lin.host) return { shape: hostWeightShape(lin.host), data: lin.host.dense ? lin.host.dense.data : dequantizeNf4Host(lin.host.nf4!) };
-  if (lin.nf4) return { shape: lin.nf4.shape, data: dequantizeNf4Host(await downloadNf4(lin.nf4)) };
-  if (lin.bf16) return { shape: lin.bf16.shape, data: await downloadBf16(lin.bf16) };
-  const w = tf.transpose(lin.wt!);
-  try {
-    return { shape: w.shape as [number, number], data: (await w.data()) as Float32Array };
-  } finally {
-    w.dispose();
   }
 }
 
@@ -194,17 +167,10 @@ export async function quantizeModel(model: Model): Promise<Model> {
   for (const l of model.layers) {
     for (const p of PROJECTIONS) {
       const lin = l.proj[p];
-      if (lin.nf4 || lin.host?.nf4) continue;
+      if (isNf4Linear(lin)) continue;
       const w = await linearWeightHost(lin);
-      if (lin.host) {
-        lin.host = { nf4: quantizeNf4(w.data, w.shape) };
-        continue;
-      }
-      lin.nf4 = uploadNf4(quantizeNf4(w.data, w.shape));
-      lin.wt?.dispose();
-      lin.bf16?.words.dispose();
-      delete lin.wt;
-      delete lin.bf16;
+      disposeLinearWeight(lin);
+      l.proj[p] = holdLinear(lin.name, w, { nf4: true, onHost: Boolean(lin.host), maxBindingBytes: model.maxBindingBytes }, lin.bias);
     }
   }
   return model;
@@ -230,23 +196,11 @@ export function linearStorage(model: Model): LinearStorage {
   for (const l of model.layers) {
     for (const p of PROJECTIONS) {
       const lin = l.proj[p];
-      if (lin.host) {
-        onHost++;
-        if (lin.host.nf4) quantized++;
-        const [rows, cols] = hostWeightShape(lin.host);
-        params += rows * cols;
-        bytes += hostWeightBytes(lin.host);
-      } else if (lin.nf4) {
-        quantized++;
-        params += lin.nf4.shape[0] * lin.nf4.shape[1];
-        bytes += nf4Bytes(lin.nf4);
-      } else if (lin.bf16) {
-        params += lin.bf16.shape[0] * lin.bf16.shape[1];
-        bytes += bf16Bytes(lin.bf16);
-      } else {
-        params += lin.wt!.size;
-        bytes += lin.wt!.size * 4;
-      }
+      if (lin.host) onHost++;
+      if (isNf4Linear(lin)) quantized++;
+      const [rows, cols] = linearShape(lin);
+      params += rows * cols;
+      bytes += linearBytes(lin);
     }
   }
   return { quant: quantized ? 'nf4' : 'none', where: onHost ? 'host' : 'device', params, bytes, bytesPerParam: params ? bytes / params : 0 };
@@ -272,11 +226,9 @@ export function modelTensors(model: Model): AsyncTensorToWrite[] {
     put(`model.layers.${i}.post_attention_layernorm.weight`, l.postNorm);
     for (const p of PROJECTIONS) {
       const lin = l.proj[p];
-      const w = lin.host ? hostWeightShape(lin.host) : (lin.nf4 ?? lin.bf16)?.shape;
-      const [inp, outDim] = w ? [w[1], w[0]] : lin.wt!.shape;
       out.push({
         name: `${lin.name}.weight`,
-        shape: [outDim, inp],
+        shape: linearShape(lin),
         data: async function* () {
           yield (await linearWeightHost(lin)).data;
         },
@@ -306,9 +258,7 @@ export function disposeModel(model: Model): void {
     ts.push(l.inputNorm, l.postNorm);
     for (const p of PROJECTIONS) {
       const lin = l.proj[p];
-      if (lin.wt) ts.push(lin.wt);
-      if (lin.nf4) disposeNf4(lin.nf4);
-      if (lin.bf16) lin.bf16.words.dispose();
+      disposeLinearWeight(lin);
       if (lin.bias) ts.push(lin.bias);
     }
   }

@@ -174,6 +174,29 @@ export function quantizeNf4(data: Float32Array, shape: [number, number], how: 'n
   return { shape, codes, qabsmax: packBytes(q2.codes), absmax2: q2.absmax, offset };
 }
 
+/** Values per double-quantization group: 256 blocks of 64 share one absmax2. */
+export const NF4_GROUP = NF4_BLOCKSIZE * NF4_NESTED_BLOCKSIZE;
+
+/**
+ * Rows [first, first + n) of a quantized weight, as a weight of its own with the same bits: the
+ * rows must start at a whole double-quantization group (first * cols a multiple of NF4_GROUP), so
+ * the codes, absmax codes and absmax2 are slices, and the offset (the whole weight's mean absmax) is kept.
+ */
+export function nf4Rows(q: Nf4Host, first: number, n: number): Nf4Host {
+  const cols = q.shape[1];
+  const start = first * cols;
+  if (start % NF4_GROUP !== 0) throw new Error(`nf4Rows: row ${first} of [${q.shape}] does not start a group of ${NF4_GROUP} values`);
+  const end = (first + n) * cols;
+  const blocks = (e: number) => Math.ceil(e / NF4_BLOCKSIZE);
+  return {
+    shape: [n, cols],
+    codes: q.codes.slice(start / 8, Math.ceil(end / 8)),
+    qabsmax: q.qabsmax.slice(blocks(start) / 4, Math.ceil(blocks(end) / 4)),
+    absmax2: q.absmax2.slice(blocks(start) / NF4_NESTED_BLOCKSIZE, Math.ceil(blocks(end) / NF4_NESTED_BLOCKSIZE)),
+    offset: q.offset,
+  };
+}
+
 /** Packed NF4 codes and the absmax per 64: in the native addon when it is loaded (the same bits), else here. */
 function firstLevel(data: Float32Array, blas: ReturnType<typeof installedNativeBlas>): { codes: Int32Array; absmax: Float32Array } {
   if (blas) {

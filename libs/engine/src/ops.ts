@@ -64,13 +64,16 @@ export function constMatmulT(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
  * of W [out, in] that are dequantized where they are used, in the forward pass and again in the
  * backward pass (as bitsandbytes' MatMul4Bit does), the float copy freed right after each product;
  * or W [out, in] in host memory, multiplied there (host-weights.ts); or W [out, in] as bf16, widened
- * to float32 where it is used as NF4 is dequantized (bf16-weights.ts).
+ * to float32 where it is used as NF4 is dequantized (bf16-weights.ts); or W as parts of its rows, each
+ * one of those, multiplied a part at a time.
  */
 export type Frozen =
-  | { wt: tf.Tensor2D; nf4?: undefined; host?: undefined; bf16?: undefined }
-  | { nf4: Nf4Weight; wt?: undefined; host?: undefined; bf16?: undefined }
-  | { host: HostWeight; wt?: undefined; nf4?: undefined; bf16?: undefined }
-  | { bf16: Bf16Weight; wt?: undefined; nf4?: undefined; host?: undefined };
+  | { wt: tf.Tensor2D; nf4?: undefined; host?: undefined; bf16?: undefined; parts?: undefined }
+  | { nf4: Nf4Weight; wt?: undefined; host?: undefined; bf16?: undefined; parts?: undefined }
+  | { host: HostWeight; wt?: undefined; nf4?: undefined; bf16?: undefined; parts?: undefined }
+  | { bf16: Bf16Weight; wt?: undefined; nf4?: undefined; host?: undefined; parts?: undefined }
+  /** W as blocks of its output rows (`rows[j]` each), one storage binding each (linear-weights.ts). */
+  | { parts: Frozen[]; rows: number[]; wt?: undefined; nf4?: undefined; host?: undefined; bf16?: undefined };
 
 function asFrozen(w: tf.Tensor2D | Frozen): Frozen {
   return w instanceof tf.Tensor ? { wt: w } : w;
@@ -78,6 +81,7 @@ function asFrozen(w: tf.Tensor2D | Frozen): Frozen {
 
 /** x [N,in] W^T -> [N,out]. */
 function frozenForward(x: tf.Tensor2D, f: Frozen): tf.Tensor2D {
+  if (f.parts) return tf.tidy(() => tf.concat(f.parts.map((p) => frozenForward(x, p)), 1));
   if (f.wt) return tf.matMul(x, f.wt);
   if (f.host) return frozenProduct(x, f.host, true)!;
   if (f.bf16) return tf.tidy(() => mm(x, widenBf16(f.bf16), false, true));
@@ -92,6 +96,21 @@ function frozenForward(x: tf.Tensor2D, f: Frozen): tf.Tensor2D {
 
 /** dy [N,out] W -> [N,in]. */
 function frozenBackward(dy: tf.Tensor2D, f: Frozen): tf.Tensor2D {
+  if (f.parts) {
+    // Summed a part at a time, each part's float copy (bf16, NF4) freed before the next is made.
+    let first = 0;
+    let sum: tf.Tensor2D | undefined;
+    f.parts.forEach((p, j) => {
+      const next = tf.tidy(() => {
+        const g = frozenBackward(tf.slice(dy, [0, first], [-1, f.rows[j]]), p);
+        return sum ? tf.add(sum, g) : g;
+      });
+      sum?.dispose();
+      sum = next as tf.Tensor2D;
+      first += f.rows[j];
+    });
+    return sum!;
+  }
   if (f.wt) return mm(dy, f.wt, false, true);
   if (f.host) return frozenProduct(dy, f.host, false)!;
   if (f.bf16) return tf.tidy(() => tf.matMul(dy, widenBf16(f.bf16)));

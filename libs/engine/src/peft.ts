@@ -9,9 +9,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ALL_LINEAR, moduleName, projectionShape, targetProjections } from '@retort/contracts';
 import { copyTokenizerFiles, readJson, writeCheckpointAsync, WriteCheckpointOptions } from './checkpoint';
 import { loraScale } from './lora';
-import { linearWeightHost, modelTensors } from './model';
+import { modelTensors } from './model';
+import { linearShape, linearWeightHost } from './linear-weights';
 import { HostTensor, readSafetensors, writeSafetensors } from './safetensors';
-import { LoraAdapter, LoraConfig, LoraModule, Model } from './types';
+import { Linear, LoraAdapter, LoraConfig, LoraModule, Model } from './types';
 
 const PREFIX = 'base_model.model.';
 
@@ -123,34 +124,49 @@ export async function mergeAdapter(model: Model, adapter: LoraAdapter): Promise<
     const proj = { ...l.proj };
     for (const [p, lin] of Object.entries(l.proj) as [keyof typeof proj, (typeof proj)[keyof typeof proj]][]) {
       const m = adapter.modules.get(lin.name);
-      if (!m) continue;
-      // An NF4 base is dequantized first (the merged model is float32, as PEFT's merge of a QLoRA model).
-      const host = lin.wt ? undefined : await linearWeightHost(lin);
-      const wt = tf.tidy(() => {
-        const base = lin.wt ?? tf.transpose(tf.tensor2d(host!.data, host!.shape));
-        return tf.add(base, tf.mul(tf.matMul(m.at, m.bt), adapter.scale)) as tf.Tensor2D;
-      });
-      const allFinite = tf.tidy(() => tf.all(tf.isFinite(wt)));
-      const finite = (await allFinite.data())[0];
-      allFinite.dispose();
-      if (!finite) {
-        wt.dispose();
-        throw new Error(`merge: ${lin.name} has non-finite values after merging the adapter`);
-      }
-      if (lin.host) {
-        // Frozen weights in host memory stay there: W [out, in] back from the merged [in, out].
-        const w = tf.transpose(wt);
-        wt.dispose();
-        const data = (await w.data()) as Float32Array;
-        proj[p] = { name: lin.name, host: { dense: { shape: w.shape as [number, number], data } }, bias: lin.bias };
-        w.dispose();
-        continue;
-      }
-      proj[p] = { name: lin.name, wt, bias: lin.bias };
+      if (m) proj[p] = { ...(await mergedLinear(lin, m, adapter.scale, lin.name)), bias: lin.bias };
     }
     layers.push({ ...l, proj });
   }
   return { ...model, layers };
+}
+
+/**
+ * W + s B A for one linear layer, or for one part of its rows (B's rows from `first`), float32 where
+ * the layer was held (a part stays a part). An NF4 base is dequantized first (the merged model is
+ * float32, as PEFT's merge of a QLoRA model).
+ */
+async function mergedLinear(lin: Linear, m: LoraModule, scale: number, name: string, first = 0): Promise<Linear> {
+  if (lin.parts) {
+    const parts: Linear[] = [];
+    let row = first;
+    for (const part of lin.parts) {
+      parts.push(await mergedLinear(part, m, scale, name, row));
+      row += linearShape(part)[0];
+    }
+    return { name: lin.name, parts };
+  }
+  const rows = linearShape(lin)[0];
+  const host = lin.wt ? undefined : await linearWeightHost(lin);
+  const wt = tf.tidy(() => {
+    const base = lin.wt ?? tf.transpose(tf.tensor2d(host!.data, host!.shape));
+    const bt = rows === m.bt.shape[1] ? m.bt : tf.slice(m.bt, [0, first], [-1, rows]);
+    return tf.add(base, tf.mul(tf.matMul(m.at, bt), scale)) as tf.Tensor2D;
+  });
+  const allFinite = tf.tidy(() => tf.all(tf.isFinite(wt)));
+  const finite = (await allFinite.data())[0];
+  allFinite.dispose();
+  if (!finite) {
+    wt.dispose();
+    throw new Error(`merge: ${name} has non-finite values after merging the adapter`);
+  }
+  if (!lin.host) return { name: lin.name, wt };
+  // Frozen weights in host memory stay there: W [out, in] back from the merged [in, out].
+  const w = tf.transpose(wt);
+  wt.dispose();
+  const data = (await w.data()) as Float32Array;
+  w.dispose();
+  return { name: lin.name, host: { dense: { shape: w.shape as [number, number], data } } };
 }
 
 /** Writes a merged model in HF layout (config.json, model.safetensors) and copies the tokenizer files. */

@@ -11,7 +11,9 @@ import type { RowBlocks } from './row-blocks';
  * transposed for plain matMul (`wt` [in, out]), or, in a QLoRA base, as NF4 codes of W [out, in]
  * (`nf4`), dequantized inside the forward pass when the layer runs; or, on wasm with the native
  * addon, in host memory (`host`: W [out, in], float32 or NF4); or, on webgpu for a bf16 checkpoint,
- * as its bf16 values (`bf16`: W [out, in], widened to float32 where it is used). Exactly one is set.
+ * as its bf16 values (`bf16`: W [out, in], widened to float32 where it is used); or, where W's float32
+ * form would not fit one webgpu storage binding, as `parts`: consecutive blocks of W's output rows,
+ * each a Linear of its own without bias (linear-weights.ts). Exactly one is set.
  */
 export interface Linear {
   /** Hugging Face module path, e.g. `model.layers.0.self_attn.q_proj`. */
@@ -20,6 +22,7 @@ export interface Linear {
   nf4?: Nf4Weight; // W [out, in], NF4 with double quantization
   host?: HostWeight; // W [out, in]
   bf16?: Bf16Weight; // W [out, in]
+  parts?: Linear[]; // rows of W [out, in], in order
   bias?: tf.Tensor1D; // [out]
 }
 

@@ -1,30 +1,35 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { bindingRefusal, largestTensor, type ModelConfigLike } from '@retort/contracts';
-import { activeBackend, batchLoss, collate, createLora, disposeModel, evaluate, Example, forwardLogits, generate, loadModel, loraVariables, Model, Rng } from '../src';
+import { activeBackend, batchLoss, collate, createLora, disposeLora, disposeModel, evaluate, Example, forwardLogits, generate, initModel, linearShape, linearStorage, linearWeightHost, loadModel, loraVariables, mergeAdapter, Model, modelToHost, quantizeModel, Rng } from '../src';
 import { describeBackends } from './backends';
-import { maxAbsDiff, maxRelDiff } from './helpers';
+import { maxAbsDiff, maxRelDiff, tmpDir } from './helpers';
 
 const QWEN2_05B: ModelConfigLike = { model_type: 'qwen2', hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, vocab_size: 151936, tie_word_embeddings: true };
 const MiB = 2 ** 20;
 const FIXTURES = path.join(__dirname, 'fixtures');
 
 describe('the largest tensor of a job (one webgpu storage binding)', () => {
-  it('is an MLP projection for a 152k vocabulary (the embedding is held as blocks of rows), refused below its size with no batch advice', () => {
-    const t = largestTensor({ config: QWEN2_05B, method: 'qlora', seq: 1, batch: 1, task: 'generate' });
-    expect(t).toEqual({ what: 'MLP projection', shape: [4864, 896], bytes: 4 * 4864 * 896, kind: 'weight' });
-    const why = bindingRefusal({ config: QWEN2_05B, method: 'qlora', seq: 1, batch: 1, task: 'generate' }, 16 * MiB);
-    expect(why).toBe(
-      "its largest tensor, the MLP projection [4864, 896] (16.6 MiB float32), is more than the webgpu adapter's maxStorageBufferBindingSize of 16.0 MiB (one tensor is one storage binding): " +
-        'it cannot be loaded on this adapter: use an adapter with a larger limit, or another backend (RETORT_BACKEND=node-gpu or wasm)',
+  it('is never a weight (the embedding, lm_head and projections are held as blocks of rows): a generation of a 152k vocabulary fits 16 MiB', () => {
+    const job = { config: QWEN2_05B, method: 'qlora' as const, seq: 1, batch: 1, task: 'generate' as const };
+    expect(largestTensor(job)).toEqual({ what: 'logits', shape: [1, 151936], bytes: 4 * 151936 });
+    expect(bindingRefusal(job, 16 * MiB)).toBeUndefined();
+  });
+
+  it("is the MLP's activations for a large batch of short sequences, refused with smaller-batch advice", () => {
+    const job = { config: QWEN2_05B, method: 'lora' as const, seq: 128, batch: 64 };
+    expect(largestTensor(job)).toEqual({ what: 'MLP activations', shape: [8192, 4864], bytes: 4 * 8192 * 4864 });
+    // lavapipe's 128 MiB
+    expect(bindingRefusal(job, 128 * MiB)).toBe(
+      "its largest tensor, the MLP activations [8192, 4864] (152 MiB float32), is more than the webgpu adapter's maxStorageBufferBindingSize of 128 MiB (one tensor is one storage binding): " +
+        'try a smaller --batch-size or --max-seq-len',
     );
-    // lavapipe's 128 MiB, four times less than the 519 MiB embedding
-    expect(bindingRefusal({ config: QWEN2_05B, method: 'qlora', seq: 1, batch: 1, task: 'generate' }, 128 * MiB)).toBeUndefined();
+    expect(bindingRefusal({ ...job, batch: 32 }, 128 * MiB)).toBeUndefined();
   });
 
   it('is the attention scores for a long sequence (the logits are made in chunks of rows), refused with smaller-batch advice', () => {
     const job = { config: QWEN2_05B, method: 'lora' as const, seq: 4096, batch: 4 };
-    expect(largestTensor(job)).toEqual({ what: 'attention scores', shape: [56, 4096, 4096], bytes: 4 * 56 * 4096 * 4096, kind: 'activation' });
+    expect(largestTensor(job)).toEqual({ what: 'attention scores', shape: [56, 4096, 4096], bytes: 4 * 56 * 4096 * 4096 });
     expect(bindingRefusal(job, 2048 * MiB)).toMatch(/the attention scores \[56, 4096, 4096\] \(3\.5 GiB float32\).*try a smaller --batch-size or --max-seq-len$/);
     // its logits [16384, 151936] (9.3 GiB) do not count
     expect(bindingRefusal({ ...job, batch: 2 }, 2048 * MiB)).toBeUndefined();
@@ -94,7 +99,8 @@ describeBackends('the embedding and lm_head held as blocks of rows, the logits m
       expect((many.embed as { blocks: tf.Tensor[] }).blocks).toHaveLength(12);
       const g3 = await lossAndGrads(many, 3);
       const g1 = await lossAndGrads(whole, 3);
-      g1.grads.forEach((g, i) => expect(maxRelDiff(g, g3.grads[i])).toBeLessThan(5e-6));
+      // at 1 KiB the projections are parts too (8 rows each), their input gradients summed a part at a time
+      g1.grads.forEach((g, i) => expect(maxRelDiff(g, g3.grads[i])).toBeLessThan(1e-5));
       disposeModel(many);
     } finally {
       disposeModel(whole);
@@ -102,20 +108,94 @@ describeBackends('the embedding and lm_head held as blocks of rows, the logits m
     }
   });
 
-  (backend === 'webgpu' ? it : it.skip)("are split at the adapter's limit by default; a projection larger than it is refused before a weight is read", () => {
+  (backend === 'webgpu' ? it : it.skip)("are split at the adapter's limit by default, as are the projections; a limit below an NF4 projection's smallest part is refused before a weight is read", () => {
     const limits = activeBackend()!.adapter!.limits;
     const real = limits.maxStorageBufferBindingSize;
     const dir = path.join(FIXTURES, 'tiny-llama');
     try {
       limits.maxStorageBufferBindingSize = 4 * 1024; // forced: below the MLP projections' 5 KiB
-      expect(() => loadModel(dir)).toThrow(`${dir}: its largest tensor, the MLP projection [40, 32] (5.0 KiB float32), is more than the webgpu adapter's maxStorageBufferBindingSize of 4.0 KiB`);
-      limits.maxStorageBufferBindingSize = 8 * 1024; // the 12 KiB embedding and lm_head: blocks of 64 and 32 rows
+      // NF4 parts hold whole groups of 16384 values: 512 rows of 32
+      expect(() => loadModel(dir, { quant: 'nf4' })).toThrow(`${dir}: gate_proj: W [40, 32] cannot be held in parts of at most 4.0 KiB (one storage binding): its smallest part, 512 rows, takes 64.0 KiB as float32`);
       const model = loadModel(dir);
-      expect((model.embed as { blocks: tf.Tensor[] }).blocks.map((b) => b.shape)).toEqual([[64, 32], [32, 32]]);
-      expect((model.lmHead as { blocks: tf.Tensor[] }).blocks.map((b) => b.shape)).toEqual([[64, 32], [32, 32]]);
+      expect((model.embed as { blocks: tf.Tensor[] }).blocks.map((b) => b.shape)).toEqual([[32, 32], [32, 32], [32, 32]]);
+      expect((model.lmHead as { blocks: tf.Tensor[] }).blocks.map((b) => b.shape)).toEqual([[32, 32], [32, 32], [32, 32]]);
+      expect(model.layers[0].proj.up_proj.parts?.map(linearShape)).toEqual([[32, 32], [8, 32]]);
+      expect(model.layers[0].proj.q_proj.parts).toBeUndefined(); // [32, 32]: 4 KiB
       disposeModel(model);
     } finally {
       limits.maxStorageBufferBindingSize = real;
+    }
+  });
+});
+
+/** A random llama (hidden 64, 2 layers): gate and up [512, 64], down [64, 512], 128 KiB as float32 and two NF4 groups of 16384 values each. */
+function wideMlpModel(dtype: 'F32' | 'BF16'): string {
+  const dir = tmpDir();
+  initModel({ family: 'llama', out: dir, seed: 7, std: 0.05, dtype, config: { vocab_size: 264, hidden_size: 64, intermediate_size: 512, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2 } });
+  return dir;
+}
+
+describeBackends('projections larger than one storage binding, held as parts of their rows', () => {
+  it.each([
+    ['float32', 'F32', 'none'],
+    ['bf16', 'BF16', 'none'],
+    ['NF4', 'F32', 'nf4'],
+  ] as const)('give the weights, logits, losses, LoRA gradients, merged weights and generation of the whole projections (%s)', async (kind, dtype, quant) => {
+    const dir = wideMlpModel(dtype);
+    const opts = { weights: 'device' as const, quant, bf16: kind === 'bf16' };
+    const whole = loadModel(dir, opts);
+    const split = loadModel(dir, { ...opts, maxBindingBytes: 64 * 1024 }); // 256 rows of 64, 32 rows of 512
+    try {
+      const { gate_proj: gate, down_proj: down, q_proj: q } = split.layers[1].proj;
+      expect(gate.parts?.map(linearShape)).toEqual([[256, 64], [256, 64]]);
+      expect(down.parts?.map(linearShape)).toEqual([[32, 512], [32, 512]]);
+      expect(q.parts).toBeUndefined(); // [64, 64]: 16 KiB
+      const held = { float32: 'wt', bf16: 'bf16', NF4: 'nf4' }[kind];
+      expect(gate.parts!.every((p) => (p as unknown as Record<string, unknown>)[held] !== undefined)).toBe(true);
+      expect(linearStorage(split)).toMatchObject({ quant: linearStorage(whole).quant, params: linearStorage(whole).params });
+      // the same bits: NF4 parts are cut from the whole weight's quantization
+      for (const p of ['gate_proj', 'up_proj', 'down_proj'] as const) {
+        const a = await linearWeightHost(whole.layers[1].proj[p]);
+        const b = await linearWeightHost(split.layers[1].proj[p]);
+        expect(b.shape).toEqual(a.shape);
+        expect(maxAbsDiff(a.data, b.data)).toBe(0);
+      }
+      const ids = [[3, 95, 40, 7, 81, 40, 200, 263]];
+      const la = forwardLogits(whole, ids);
+      const lb = forwardLogits(split, ids);
+      expect(maxRelDiff(await la.data(), await lb.data())).toBeLessThan(1e-6);
+      tf.dispose([la, lb]);
+      const g1 = await lossAndGrads(whole, 5);
+      const g2 = await lossAndGrads(split, 5);
+      expect(Math.abs(g1.loss - g2.loss)).toBeLessThan(1e-5);
+      expect(Math.max(...g1.grads.map((g) => maxAbsDiff(g, new Float32Array(g.length))))).toBeGreaterThan(1e-3); // not zeros
+      g1.grads.forEach((g, i) => expect(maxRelDiff(g, g2.grads[i])).toBeLessThan(5e-6));
+      const prompt = [5, 17, 60];
+      expect((await generate(split, prompt, { maxNewTokens: 6 })).ids).toEqual((await generate(whole, prompt, { maxNewTokens: 6 })).ids);
+      // merged part by part (B's rows of each part), float32 where the parts were
+      const lora = createLora(whole, { r: 4, alpha: 8 }, 9);
+      for (const m of lora.modules.values()) m.bt.assign(tf.randomNormal(m.bt.shape, 0, 0.1, 'float32', 3));
+      const mergedWhole = await modelToHost(await mergeAdapter(whole, lora));
+      const mergedSplit = await modelToHost(await mergeAdapter(split, lora));
+      for (const [name, t] of mergedWhole) expect([name, maxAbsDiff(t.data, mergedSplit.get(name)!.data)]).toEqual([name, 0]);
+      disposeLora(lora);
+    } finally {
+      disposeModel(whole);
+      disposeModel(split);
+    }
+  });
+
+  it('are requantized part by part (quantizeModel), the same bits as an NF4 load', async () => {
+    const dir = wideMlpModel('F32');
+    const nf4 = loadModel(dir, { weights: 'device', quant: 'nf4', maxBindingBytes: 64 * 1024 });
+    const requantized = await quantizeModel(loadModel(dir, { weights: 'device', maxBindingBytes: 64 * 1024 }));
+    try {
+      const p = requantized.layers[0].proj.down_proj;
+      expect(p.parts?.map((part) => part.nf4?.shape)).toEqual([[32, 512], [32, 512]]);
+      expect(maxAbsDiff((await linearWeightHost(p)).data, (await linearWeightHost(nf4.layers[0].proj.down_proj)).data)).toBe(0);
+    } finally {
+      disposeModel(nf4);
+      disposeModel(requantized);
     }
   });
 });

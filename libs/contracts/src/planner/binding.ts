@@ -1,10 +1,11 @@
 /**
  * The largest single tensor a job puts on the device. On webgpu every tensor is one storage buffer
  * bound whole to a shader, so it must fit the adapter's maxStorageBufferBindingSize (128 MiB on
- * lavapipe, 2-4 GiB on most GPUs). The embedding and lm_head (2.0 GiB for a 152k vocabulary at 7B)
- * are held as blocks of rows that fit (the engine's row-blocks.ts), and a step's logits are made in
- * chunks of rows, so neither decides; a projection of a large model, or the attention scores of a
- * long batch, may not fit.
+ * lavapipe, 2-4 GiB on most GPUs). No weight decides: the embedding and lm_head (2.0 GiB for a 152k
+ * vocabulary at 7B) are held as blocks of rows that fit, and so is a projection whose float32 form
+ * does not (the engine's row-blocks.ts and linear-weights.ts); a step's logits are made in chunks of
+ * rows. What may not fit is an activation: the attention scores of a long batch, or the MLP's
+ * activations of a large one.
  */
 import { F32_BYTES as F32 } from './bytes';
 import { formatBytes, planMemory } from './plan';
@@ -14,22 +15,22 @@ export interface LargestTensor {
   what: string;
   shape: number[];
   bytes: number;
-  /** A weight of the model (no smaller batch helps) or an activation of the step. */
-  kind: 'weight' | 'activation';
 }
 
-/** Float32 everywhere, as the planner counts: NF4 projections are dequantized to float32 per layer. */
+/** Float32 everywhere, as the planner counts. */
 export function largestTensor(input: PlanInput): LargestTensor {
   const { model, input: job } = planMemory(input);
-  const { vocab: V, hidden: D, intermediate: I, heads: H, headDim: d } = model;
+  const { vocab: V, intermediate: I, heads: H, headDim: d } = model;
+  const tokens = job.batch * job.seq;
   const candidates: LargestTensor[] = [
-    I >= H * d ? { what: 'MLP projection', shape: [I, D], bytes: 0, kind: 'weight' } : { what: 'attention projection', shape: [H * d, D], bytes: 0, kind: 'weight' },
+    // a layer's widest product, [tokens, intermediate] (the MLP) or [tokens, heads * headDim] (the queries)
+    I >= H * d ? { what: 'MLP activations', shape: [tokens, I], bytes: 0 } : { what: 'attention queries', shape: [tokens, H * d], bytes: 0 },
     // all heads' scores in one tensor ([B * kv heads, heads per kv head * T, T] in the engine)
-    { what: 'attention scores', shape: [job.batch * H, job.seq, job.seq], bytes: 0, kind: 'activation' },
+    { what: 'attention scores', shape: [job.batch * H, job.seq, job.seq], bytes: 0 },
   ];
   // Generation's logits are those of the last position of each sequence; a training step makes its
   // logits [batch * seq, V] in chunks of rows that fit (the engine's head-loss.ts).
-  if (job.task !== 'train') candidates.push({ what: 'logits', shape: [job.batch, V], bytes: 0, kind: 'activation' });
+  if (job.task !== 'train') candidates.push({ what: 'logits', shape: [job.batch, V], bytes: 0 });
   for (const c of candidates) c.bytes = F32 * c.shape.reduce((a, b) => a * b, 1);
   return candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 }
@@ -38,12 +39,8 @@ export function largestTensor(input: PlanInput): LargestTensor {
 export function bindingRefusal(input: PlanInput, maxBindingBytes: number): string | undefined {
   const t = largestTensor(input);
   if (t.bytes <= maxBindingBytes) return undefined;
-  const advice =
-    t.kind === 'weight'
-      ? 'it cannot be loaded on this adapter: use an adapter with a larger limit, or another backend (RETORT_BACKEND=node-gpu or wasm)'
-      : 'try a smaller --batch-size or --max-seq-len';
   return (
     `its largest tensor, the ${t.what} [${t.shape.join(', ')}] (${formatBytes(t.bytes)} float32), is more than the webgpu adapter's ` +
-    `maxStorageBufferBindingSize of ${formatBytes(maxBindingBytes)} (one tensor is one storage binding): ${advice}`
+    `maxStorageBufferBindingSize of ${formatBytes(maxBindingBytes)} (one tensor is one storage binding): try a smaller --batch-size or --max-seq-len`
   );
 }
