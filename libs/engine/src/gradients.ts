@@ -3,7 +3,7 @@
  * gradients (the union package @tensorflow/tfjs registers them from ES modules that Node cannot load
  * from tfjs-core's dist), so the few the engine needs are registered here, with tfjs's own formulas,
  * unless something already registered them. Attention, linear layers and the loss have hand-written
- * gradients (ops.ts).
+ * gradients (ops.ts); their parts (attention-parts.ts) are slices and concatenations.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -90,6 +90,25 @@ const CONFIGS: tf.GradConfig[] = [
       if (!ta && tb) return { a: () => tf.matMul(d, B, false, false), b: () => tf.matMul(d, A, true, false) };
       if (ta && !tb) return { a: () => tf.matMul(B, d, false, true), b: () => tf.matMul(A, d, false, false) };
       return { a: () => tf.matMul(B, d, true, true), b: () => tf.matMul(d, A, true, true) };
+    },
+  },
+  // Attention in parts (attention-parts.ts): the parts are slices of q, k and v, their outputs concatenated.
+  {
+    kernelName: 'Slice',
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x], attrs: Attrs) => {
+      const d = dy as tf.Tensor;
+      const begin = attrs.begin as number[];
+      return { x: () => tf.pad(d, begin.map((b, i) => [b, x.shape[i] - b - d.shape[i]] as [number, number])) };
+    },
+  },
+  {
+    kernelName: 'Concat',
+    saveAllInputs: true,
+    gradFunc: (dy, saved, attrs: Attrs) => {
+      const axis = tf.util.parseAxisParam(attrs.axis as number, saved[0].shape)[0];
+      const parts = tf.split(dy as tf.Tensor, saved.map((t) => t.shape[axis]), axis);
+      return Object.fromEntries(parts.map((t, i) => [i, () => t]));
     },
   },
   {

@@ -10,7 +10,8 @@ import { downloadRowBlocks, gatherRowBlocks, isRowBlocks, RowBlocks, rowBlocksMa
 import { checkDeviceFits, checkTokenizerFits } from './load-checks';
 import { HostTensor } from './safetensors';
 import { AsyncTensorToWrite } from './safetensors-file';
-import { attention, AttentionMask, constMatmul, frozenMatmul, loraMatmul } from './ops';
+import { AttentionMask, constMatmul, frozenMatmul, loraMatmul } from './ops';
+import { attentionInParts } from './attention-parts';
 import { KVCache, Layer, Linear, LoraAdapter, Model, Quant } from './types';
 import { rmsNorm } from './rms-norm';
 import { ropeWebGpu } from './rope-webgpu';
@@ -390,7 +391,7 @@ function decoderLayer(model: Model, li: number, x: tf.Tensor2D, ctx: LayerContex
     opts.cache.k[li] = tf.keep(kg);
     opts.cache.v[li] = tf.keep(vg);
   }
-  const o = attention(qg, kg, vg, mask, 1 / Math.sqrt(d)); // [B*KV, g*T, d]
+  const o = attentionInParts(qg, kg, vg, mask, 1 / Math.sqrt(d), T, model.maxBindingBytes); // [B*KV, g*T, d]
   const merged = tf.reshape(tf.transpose(tf.reshape(o, [B, H, T, d]), [0, 2, 1, 3]), [B * T, H * d]) as tf.Tensor2D;
   const x2 = tf.add(x, project(merged, layer.proj.o_proj, opts, seed + 3)) as tf.Tensor2D;
   const h2 = rmsNorm(x2, layer.postNorm, c.rmsNormEps);

@@ -27,12 +27,11 @@ describe('the largest tensor of a job (one webgpu storage binding)', () => {
     expect(bindingRefusal({ ...job, batch: 32 }, 128 * MiB)).toBeUndefined();
   });
 
-  it('is the attention scores for a long sequence (the logits are made in chunks of rows), refused with smaller-batch advice', () => {
-    const job = { config: QWEN2_05B, method: 'lora' as const, seq: 4096, batch: 4 };
-    expect(largestTensor(job)).toEqual({ what: 'attention scores', shape: [56, 4096, 4096], bytes: 4 * 56 * 4096 * 4096 });
-    expect(bindingRefusal(job, 2048 * MiB)).toMatch(/the attention scores \[56, 4096, 4096\] \(3\.5 GiB float32\).*try a smaller --batch-size or --max-seq-len$/);
-    // its logits [16384, 151936] (9.3 GiB) do not count
-    expect(bindingRefusal({ ...job, batch: 2 }, 2048 * MiB)).toBeUndefined();
+  it('is not the attention scores of a long sequence (attention runs a part of them at a time) nor its logits (made in chunks of rows)', () => {
+    const job = { config: QWEN2_05B, method: 'lora' as const, seq: 32768, batch: 1 };
+    // the scores [14, 32768, 32768] would take 56 GiB, the logits [32768, 151936] 18.5 GiB
+    expect(largestTensor(job)).toEqual({ what: 'MLP activations', shape: [32768, 4864], bytes: 4 * 32768 * 4864 });
+    expect(bindingRefusal(job, 2048 * MiB)).toBeUndefined();
   });
 });
 
@@ -75,7 +74,8 @@ describeBackends('the embedding and lm_head held as blocks of rows, the logits m
       const b = forwardLogits(split, ids);
       expect(maxAbsDiff(await a.data(), await b.data())).toBeLessThan(1e-5);
       tf.dispose([a, b]);
-      // 5 KiB holds 13 rows of logits: the loss is summed over 8 chunks of the batch's 96 rows
+      // 5 KiB holds 13 rows of logits: the loss is summed over 8 chunks of the batch's 96 rows; the
+      // attention scores [6, 64, 32] (48 KiB) are taken a query head [32, 32] at a time
       expect(split.maxBindingBytes).toBe(5 * 1024);
       for (const kd of [undefined, { alpha: 0.5, temperature: 2 }]) {
         const g1 = await lossAndGrads(whole, 3, kd);
@@ -94,7 +94,8 @@ describeBackends('the embedding and lm_head held as blocks of rows, the logits m
       const r2 = await generate(split, prompt, { maxNewTokens: 6 });
       expect(r2.ids).toEqual(r1.ids);
       expect(() => forwardLogits(split, [[split.config.vocabSize]])).toThrow(`token id ${split.config.vocabSize} is not a row of the [${split.config.vocabSize}, ${split.config.hiddenSize}] embedding`);
-      // 1 KiB: 12 blocks of 8 rows, more than webgpu binds in one shader, so the lm_head's gradient adds them one by one
+      // 1 KiB: 12 blocks of 8 rows, more than webgpu binds in one shader, so the lm_head's gradient adds them one by one;
+      // attention in blocks of 8 queries
       const many = loadModel(dir, { weights: 'device', maxBindingBytes: 1024 });
       expect((many.embed as { blocks: tf.Tensor[] }).blocks).toHaveLength(12);
       const g3 = await lossAndGrads(many, 3);

@@ -4,8 +4,8 @@
  * lavapipe, 2-4 GiB on most GPUs). No weight decides: the embedding and lm_head (2.0 GiB for a 152k
  * vocabulary at 7B) are held as blocks of rows that fit, and so is a projection whose float32 form
  * does not (the engine's row-blocks.ts and linear-weights.ts); a step's logits are made in chunks of
- * rows. What may not fit is an activation: the attention scores of a long batch, or the MLP's
- * activations of a large one.
+ * rows (head-loss.ts), and attention's scores a part at a time (attention-parts.ts). What may not fit
+ * is a layer's widest activation at a large batch or a long sequence.
  */
 import { F32_BYTES as F32 } from './bytes';
 import { formatBytes, planMemory } from './plan';
@@ -25,8 +25,6 @@ export function largestTensor(input: PlanInput): LargestTensor {
   const candidates: LargestTensor[] = [
     // a layer's widest product, [tokens, intermediate] (the MLP) or [tokens, heads * headDim] (the queries)
     I >= H * d ? { what: 'MLP activations', shape: [tokens, I], bytes: 0 } : { what: 'attention queries', shape: [tokens, H * d], bytes: 0 },
-    // all heads' scores in one tensor ([B * kv heads, heads per kv head * T, T] in the engine)
-    { what: 'attention scores', shape: [job.batch * H, job.seq, job.seq], bytes: 0 },
   ];
   // Generation's logits are those of the last position of each sequence; a training step makes its
   // logits [batch * seq, V] in chunks of rows that fit (the engine's head-loss.ts).
