@@ -163,10 +163,12 @@ export function planMemory(input: PlanInput): MemoryPlan {
   // On webgpu attention's scaled, masked softmax is a fused kernel (attention-webgpu.ts): its
   // gradient holds two score-sized tensors, not three, and there is no mask tensor in the tables.
   const attnBackward = (backend === 'wasm' ? 6 : fused ? 2 : 3) * attnScores;
-  // NF4 dequantized on the device (~6 int32 per weight while unpacking); on the host it is native
-  // panels. A bf16 projection, or block of the lm_head, is widened to one float32 copy, freed after its product.
+  // NF4 dequantized on the device: with tfjs kernels ~6 int32 per weight while unpacking; on webgpu
+  // two WGSL kernels make the float32 copy and its block scales (1 + 2/64 floats per weight); on the
+  // host it is native panels. A bf16 projection, or block of the lm_head, is widened to one float32
+  // copy, freed after its product.
   const widened = Math.max(bf16Base ? largest : 0, bf16Vocab ? Math.min(V * D, WIDENED_BLOCK_BYTES / F32) : 0);
-  const dequant = Math.max(method === 'qlora' && !weightsOnHost ? 6.15 * largest : 0, widened);
+  const dequant = Math.max(method === 'qlora' && !weightsOnHost ? (backend === 'webgpu' ? 1 + 2 / 64 : 6.15) * largest : 0, widened);
   const tables = (fused ? 0 : g(m) * T * T) + 2 * T * d;
 
   let activations: number;
