@@ -85,14 +85,14 @@ describe('runs api', () => {
     const declare = (name: string, maxBindingBytes: number) =>
       redis.set(workerKey(stack.config.queuePrefix, name), JSON.stringify({ name, backend: 'webgpu', memoryBytes: 80 * 2 ** 30, maxBindingBytes, queues: ['train'], startedAt: new Date().toISOString() }), 'EX', 60);
     try {
-      await declare('gpu-a', 16 * 2 ** 20);
+      await declare('gpu-a', 4 * 2 ** 20);
       const hp = { method: 'qlora', maxSeqLen: 256, batchSize: 1, gradientCheckpointing: true };
       const refused = await create({ baseModel: 'huge', hyperparameters: hp });
       expect(refused.status).toBe(422);
       expect(refused.body.type).toMatch(/tensor-too-large$/);
-      expect(refused.body.detail).toMatch(/^this run cannot run on worker pool webgpu-80GiB: its largest tensor, the MLP activations \[256, 28672\] \(28\.0 MiB float32\), is more than the webgpu adapter's maxStorageBufferBindingSize of 16\.0 MiB .*try a smaller --batch-size or --max-seq-len$/);
+      expect(refused.body.detail).toMatch(/^this run cannot run on worker pool webgpu-80GiB: its largest tensor, the hidden states \[256, 8192\] \(8\.0 MiB float32\), is more than the webgpu adapter's maxStorageBufferBindingSize of 4\.0 MiB .*try a smaller --batch-size or --max-seq-len$/);
       await redis.del(workerKey(stack.config.queuePrefix, 'gpu-a'));
-      // 2 GiB holds every activation; the weights (the 3.9 GiB embedding, the 896 MiB MLP projections) the engine holds as blocks of rows
+      // 2 GiB holds the hidden states; the weights (the 3.9 GiB embedding, the 896 MiB MLP projections) the engine holds as blocks of rows
       await declare('gpu-b', 2 * 2 ** 30);
       expect((await create({ baseModel: 'huge', hyperparameters: hp })).status).toBe(202);
     } finally {

@@ -395,10 +395,31 @@ function decoderLayer(model: Model, li: number, x: tf.Tensor2D, ctx: LayerContex
   const merged = tf.reshape(tf.transpose(tf.reshape(o, [B, H, T, d]), [0, 2, 1, 3]), [B * T, H * d]) as tf.Tensor2D;
   const x2 = tf.add(x, project(merged, layer.proj.o_proj, opts, seed + 3)) as tf.Tensor2D;
   const h2 = rmsNorm(x2, layer.postNorm, c.rmsNormEps);
-  const gate = project(h2, layer.proj.gate_proj, opts, seed + 4);
-  const up = project(h2, layer.proj.up_proj, opts, seed + 5);
+  return tf.add(x2, mlpInRowChunks(model, layer, h2, opts, seed + 4)) as tf.Tensor2D;
+}
+
+/** The SwiGLU MLP of h [N, hidden] -> [N, hidden], its projections' dropout seeded from `seed` on. */
+function mlp(layer: Layer, h: tf.Tensor2D, opts: ForwardOptions, seed: number): tf.Tensor2D {
+  const gate = project(h, layer.proj.gate_proj, opts, seed);
+  const up = project(h, layer.proj.up_proj, opts, seed + 1);
   const act = useFusedKernels() ? swigluWebGpu(gate, up) : (tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D);
-  return tf.add(x2, project(act, layer.proj.down_proj, opts, seed + 6)) as tf.Tensor2D;
+  return project(act, layer.proj.down_proj, opts, seed + 2);
+}
+
+/**
+ * The MLP a chunk of token rows at a time where its activations [N, intermediate] would exceed one
+ * storage binding (lavapipe's 128 MiB holds 1771 tokens of a 7B model's); each chunk's dropout is
+ * seeded apart from every other layer's and chunk's.
+ */
+function mlpInRowChunks(model: Model, layer: Layer, h: tf.Tensor2D, opts: ForwardOptions, seed: number): tf.Tensor2D {
+  const N = h.shape[0];
+  const per = model.maxBindingBytes === undefined ? N : Math.max(1, Math.floor(model.maxBindingBytes / (4 * model.config.intermediateSize)));
+  if (per >= N) return mlp(layer, h, opts, seed);
+  const parts: tf.Tensor2D[] = [];
+  for (let r = 0, i = 0; r < N; r += per, i++) {
+    parts.push(mlp(layer, tf.slice(h, [r, 0], [Math.min(per, N - r), -1]), opts, seed + i * PROJECTIONS.length * model.config.numLayers));
+  }
+  return tf.concat(parts, 0);
 }
 
 /**

@@ -16,12 +16,13 @@ describe('the largest tensor of a job (one webgpu storage binding)', () => {
     expect(bindingRefusal(job, 16 * MiB)).toBeUndefined();
   });
 
-  it("is the MLP's activations for a large batch of short sequences, refused with smaller-batch advice", () => {
-    const job = { config: QWEN2_05B, method: 'lora' as const, seq: 128, batch: 64 };
-    expect(largestTensor(job)).toEqual({ what: 'MLP activations', shape: [8192, 4864], bytes: 4 * 8192 * 4864 });
+  it('is the hidden states [tokens, hidden] of a large batch (the MLP runs a chunk of rows at a time), refused with smaller-batch advice', () => {
+    const job = { config: QWEN2_05B, method: 'lora' as const, seq: 1024, batch: 64 };
+    // the MLP's activations [65536, 4864] would take 1.2 GiB
+    expect(largestTensor(job)).toEqual({ what: 'hidden states', shape: [65536, 896], bytes: 4 * 65536 * 896 });
     // lavapipe's 128 MiB
     expect(bindingRefusal(job, 128 * MiB)).toBe(
-      "its largest tensor, the MLP activations [8192, 4864] (152 MiB float32), is more than the webgpu adapter's maxStorageBufferBindingSize of 128 MiB (one tensor is one storage binding): " +
+      "its largest tensor, the hidden states [65536, 896] (224 MiB float32), is more than the webgpu adapter's maxStorageBufferBindingSize of 128 MiB (one tensor is one storage binding): " +
         'try a smaller --batch-size or --max-seq-len',
     );
     expect(bindingRefusal({ ...job, batch: 32 }, 128 * MiB)).toBeUndefined();
@@ -30,7 +31,7 @@ describe('the largest tensor of a job (one webgpu storage binding)', () => {
   it('is not the attention scores of a long sequence (attention runs a part of them at a time) nor its logits (made in chunks of rows)', () => {
     const job = { config: QWEN2_05B, method: 'lora' as const, seq: 32768, batch: 1 };
     // the scores [14, 32768, 32768] would take 56 GiB, the logits [32768, 151936] 18.5 GiB
-    expect(largestTensor(job)).toEqual({ what: 'MLP activations', shape: [32768, 4864], bytes: 4 * 32768 * 4864 });
+    expect(largestTensor(job)).toEqual({ what: 'hidden states', shape: [32768, 896], bytes: 4 * 32768 * 896 });
     expect(bindingRefusal(job, 2048 * MiB)).toBeUndefined();
   });
 });
@@ -75,7 +76,8 @@ describeBackends('the embedding and lm_head held as blocks of rows, the logits m
       expect(maxAbsDiff(await a.data(), await b.data())).toBeLessThan(1e-5);
       tf.dispose([a, b]);
       // 5 KiB holds 13 rows of logits: the loss is summed over 8 chunks of the batch's 96 rows; the
-      // attention scores [6, 64, 32] (48 KiB) are taken a query head [32, 32] at a time
+      // attention scores [6, 64, 32] (48 KiB) are taken a query head [32, 32] at a time, and the MLP's
+      // activations [96, 40] (15 KiB) 32 rows at a time
       expect(split.maxBindingBytes).toBe(5 * 1024);
       for (const kd of [undefined, { alpha: 0.5, temperature: 2 }]) {
         const g1 = await lossAndGrads(whole, 3, kd);

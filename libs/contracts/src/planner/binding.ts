@@ -4,8 +4,9 @@
  * lavapipe, 2-4 GiB on most GPUs). No weight decides: the embedding and lm_head (2.0 GiB for a 152k
  * vocabulary at 7B) are held as blocks of rows that fit, and so is a projection whose float32 form
  * does not (the engine's row-blocks.ts and linear-weights.ts); a step's logits are made in chunks of
- * rows (head-loss.ts), and attention's scores a part at a time (attention-parts.ts). What may not fit
- * is a layer's widest activation at a large batch or a long sequence.
+ * rows (head-loss.ts), attention's scores a part at a time (attention-parts.ts) and the MLP a chunk
+ * of token rows at a time. What may not fit is a layer's hidden states [tokens, hidden] (or its
+ * queries, where they are wider) at a large batch or a long sequence.
  */
 import { F32_BYTES as F32 } from './bytes';
 import { formatBytes, planMemory } from './plan';
@@ -20,11 +21,10 @@ export interface LargestTensor {
 /** Float32 everywhere, as the planner counts. */
 export function largestTensor(input: PlanInput): LargestTensor {
   const { model, input: job } = planMemory(input);
-  const { vocab: V, intermediate: I, heads: H, headDim: d } = model;
+  const { vocab: V, hidden: D, heads: H, headDim: d } = model;
   const tokens = job.batch * job.seq;
   const candidates: LargestTensor[] = [
-    // a layer's widest product, [tokens, intermediate] (the MLP) or [tokens, heads * headDim] (the queries)
-    I >= H * d ? { what: 'MLP activations', shape: [tokens, I], bytes: 0 } : { what: 'attention queries', shape: [tokens, H * d], bytes: 0 },
+    D >= H * d ? { what: 'hidden states', shape: [tokens, D], bytes: 0 } : { what: 'attention queries', shape: [tokens, H * d], bytes: 0 },
   ];
   // Generation's logits are those of the last position of each sequence; a training step makes its
   // logits [batch * seq, V] in chunks of rows that fit (the engine's head-loss.ts).
