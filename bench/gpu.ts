@@ -73,6 +73,11 @@ async function shapeFigures(shape: GpuShape): Promise<Record<string, unknown>> {
   });
 }
 
+/** Tokens/s with one decimal, or three significant digits below 1 (a software device's 7B step: 0.0489). */
+function rate(tokensPerSec: number): string {
+  return tokensPerSec >= 1 ? tokensPerSec.toFixed(1) : tokensPerSec.toPrecision(3);
+}
+
 function describeShape(s: GpuShape): string {
   return `${s.name}: LoRA r=${RANK} all projections${s.quant === 'nf4' ? ' on NF4 (QLoRA)' : ''}, batch ${s.batch} x seq ${s.seq}${s.gradientCheckpointing ? ', gradient checkpointing' : ''}`;
 }
@@ -95,7 +100,7 @@ async function figuresSection(shapes: GpuShape[], info: BackendInfo): Promise<Re
       const f = await shapeFigures(shape);
       console.log(
         `  ${describeShape(shape)}\n` +
-          `    train ${(f.trainTokensPerSec as number).toFixed(1)} tok/s (step ms ${(f.stepMs as number[]).join(', ')})   generate (KV cache) ${(f.genTokensPerSec as number).toFixed(1)} tok/s\n` +
+          `    train ${rate(f.trainTokensPerSec as number)} tok/s (step ms ${(f.stepMs as number[]).join(', ')})   generate (KV cache) ${rate(f.genTokensPerSec as number)} tok/s\n` +
           `    device memory: weights ${formatBytes(f.weightBytes as number)}, training step peak ${formatBytes(f.stepPeakBytes as number)} (planner ${formatBytes(f.plannedStepBytes as number)})`,
       );
       results[shape.key] = f;
