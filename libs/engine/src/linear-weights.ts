@@ -47,32 +47,33 @@ export function rowsPerPart(name: string, shape: [number, number], maxBytes: num
   return per;
 }
 
-/** One part (or the whole) of W [out, in], row-major, on the device or the host. */
+/** W [out, in] (or rows of it), row-major, on the device or the host, unquantized or quantized here. */
 function holdWhole(name: string, w: HostMatrix, opts: LinearStorageOptions): Linear {
   if (opts.onHost) return { name, host: opts.nf4 ? { nf4: quantizeNf4(w.data, w.shape) } : { dense: w } };
-  if (opts.bf16 && !opts.nf4 && isBf16Exact(w.data)) return { name, bf16: uploadBf16(w.data, w.shape) };
+  if (opts.nf4) return { name, nf4: uploadNf4(quantizeNf4(w.data, w.shape)) };
+  if (opts.bf16 && isBf16Exact(w.data)) return { name, bf16: uploadBf16(w.data, w.shape) };
   return tf.tidy(() => ({ name, wt: tf.transpose(tf.tensor2d(w.data, w.shape)) as tf.Tensor2D }));
 }
 
 /** The frozen weight W [out, in] (row-major, host) of a linear layer as the model holds it, with its bias. */
 export function holdLinear(name: string, w: HostMatrix, opts: LinearStorageOptions, bias?: tf.Tensor1D): Linear {
-  const [rows, cols] = w.shape;
+  const rows = w.shape[0];
   const per = opts.onHost ? rows : rowsPerPart(name, w.shape, opts.maxBindingBytes, opts.nf4 === true);
-  const withBias = (lin: Linear): Linear => (bias ? { ...lin, bias } : lin);
-  if (opts.nf4 && !opts.onHost) {
-    const q = quantizeNf4(w.data, w.shape);
-    if (per === rows) return withBias({ name, nf4: uploadNf4(q) });
-    const parts: Linear[] = [];
-    for (let r = 0; r < rows; r += per) parts.push({ name: `${name}[${r}:]`, nf4: uploadNf4(nf4Rows(q, r, Math.min(per, rows - r))) });
-    return withBias({ name, parts });
-  }
-  if (per === rows) return withBias(holdWhole(name, w, opts));
+  const lin = per === rows ? holdWhole(name, w, opts) : { name, parts: heldParts(name, w, per, opts) };
+  return bias ? { ...lin, bias } : lin;
+}
+
+/** W as parts of `per` rows: NF4 parts sliced from the whole weight's quantization, the others from W's rows. */
+function heldParts(name: string, w: HostMatrix, per: number, opts: LinearStorageOptions): Linear[] {
+  const [rows, cols] = w.shape;
+  const q = opts.nf4 ? quantizeNf4(w.data, w.shape) : undefined;
   const parts: Linear[] = [];
   for (let r = 0; r < rows; r += per) {
     const n = Math.min(per, rows - r);
-    parts.push(holdWhole(`${name}[${r}:]`, { shape: [n, cols], data: w.data.subarray(r * cols, (r + n) * cols) }, opts));
+    const partName = `${name}[${r}:]`;
+    parts.push(q ? { name: partName, nf4: uploadNf4(nf4Rows(q, r, n)) } : holdWhole(partName, { shape: [n, cols], data: w.data.subarray(r * cols, (r + n) * cols) }, opts));
   }
-  return withBias({ name, parts });
+  return parts;
 }
 
 /** W's shape [out, in]. */

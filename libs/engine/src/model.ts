@@ -6,7 +6,7 @@ import { ModelConfig, RopeScaling } from './config';
 import { HostCheckpoint, openCheckpoint, TensorSource } from './checkpoint';
 import { activeBackend, weightsOnHost } from './backend';
 import { hostRows, HostMatrix } from './host-weights';
-import { downloadRowBlocks, gatherRowBlocks, isRowBlocks, RowBlocks, rowBlocksMatmulT, uploadRowBlocks } from './row-blocks';
+import { downloadRowBlocks, gatherRowBlocks, isRowBlocks, RowBlocks, rowBlocksMatmulT, rowsPerBlock, uploadRowBlocks } from './row-blocks';
 import { checkDeviceFits, checkTokenizerFits } from './load-checks';
 import { HostTensor } from './safetensors';
 import { AsyncTensorToWrite } from './safetensors-file';
@@ -413,7 +413,7 @@ function mlp(layer: Layer, h: tf.Tensor2D, opts: ForwardOptions, seed: number): 
  */
 function mlpInRowChunks(model: Model, layer: Layer, h: tf.Tensor2D, opts: ForwardOptions, seed: number): tf.Tensor2D {
   const N = h.shape[0];
-  const per = model.maxBindingBytes === undefined ? N : Math.max(1, Math.floor(model.maxBindingBytes / (4 * model.config.intermediateSize)));
+  const per = rowsPerBlock([N, model.config.intermediateSize], model.maxBindingBytes);
   if (per >= N) return mlp(layer, h, opts, seed);
   const parts: tf.Tensor2D[] = [];
   for (let r = 0, i = 0; r < N; r += per, i++) {

@@ -96,26 +96,32 @@ function frozenForward(x: tf.Tensor2D, f: Frozen): tf.Tensor2D {
 
 /** dy [N,out] W -> [N,in]. */
 function frozenBackward(dy: tf.Tensor2D, f: Frozen): tf.Tensor2D {
-  if (f.parts) {
-    // Summed a part at a time, each part's float copy (bf16, NF4) freed before the next is made.
-    let first = 0;
-    let sum: tf.Tensor2D | undefined;
-    f.parts.forEach((p, j) => {
-      const next = tf.tidy(() => {
-        const g = frozenBackward(tf.slice(dy, [0, first], [-1, f.rows[j]]), p);
-        return sum ? tf.add(sum, g) : g;
-      });
-      sum?.dispose();
-      sum = next as tf.Tensor2D;
-      first += f.rows[j];
-    });
-    return sum!;
-  }
+  if (f.parts) return sumOverColumnBlocks(dy, f.rows, (block, j) => frozenBackward(block, f.parts[j]));
   if (f.wt) return mm(dy, f.wt, false, true);
   if (f.host) return frozenProduct(dy, f.host, false)!;
   if (f.bf16) return tf.tidy(() => tf.matMul(dy, widenBf16(f.bf16)));
   const q = f.nf4!;
   return frozenProduct(dy, { heapNf4: q }, false) ?? tf.tidy(() => tf.matMul(dy, dequantizeNf4(q)));
+}
+
+/**
+ * sum_j grad(dy[:, block j], j) for consecutive column blocks of dy of widths `widths`: a product's
+ * input gradient where its weight is held in blocks of rows, summed a block at a time so that each
+ * block's temporaries (a bf16 or NF4 float copy) are freed before the next is made.
+ */
+export function sumOverColumnBlocks(dy: tf.Tensor2D, widths: number[], grad: (block: tf.Tensor2D, j: number) => tf.Tensor2D): tf.Tensor2D {
+  let first = 0;
+  let sum: tf.Tensor2D | undefined;
+  widths.forEach((width, j) => {
+    const next = tf.tidy(() => {
+      const g = grad(tf.slice(dy, [0, first], [-1, width]), j);
+      return sum ? tf.add(sum, g) : g;
+    });
+    sum?.dispose();
+    sum = next as tf.Tensor2D;
+    first += width;
+  });
+  return sum!;
 }
 
 /** x [N,in] times a frozen weight, dense or NF4 (no gradient for the weight). */

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WIDENED_BLOCK_BYTES } from '@retort/contracts';
-import { constMatmulT, customGrad, mm } from './ops';
+import { constMatmulT, customGrad, mm, sumOverColumnBlocks } from './ops';
 import { gatherBf16Rows, isBf16Exact, packBf16, unpackBf16, widenBf16 } from './bf16-weights';
 
 /** A matrix [rows, cols] held as blocks of consecutive rows, in order. */
@@ -93,20 +93,12 @@ export function rowBlocksMatmulT(x: tf.Tensor2D, m: RowBlocks): tf.Tensor2D {
       1,
     ),
     // Summed a block at a time, each block's float copy (bf16) freed before the next is made.
-    gradFunc: (dy: tf.Tensor) => {
-      let first = 0;
-      let sum: tf.Tensor2D | undefined;
-      for (const b of m.blocks) {
-        const next = tf.tidy(() => {
-          const g = tf.matMul(tf.slice(dy as tf.Tensor2D, [0, first], [-1, b.shape[0]]), dense(m, b));
-          return sum ? tf.add(sum, g) : g;
-        });
-        sum?.dispose();
-        sum = next as tf.Tensor2D;
-        first += b.shape[0];
-      }
-      return sum!;
-    },
+    gradFunc: (dy: tf.Tensor) =>
+      sumOverColumnBlocks(
+        dy as tf.Tensor2D,
+        m.blocks.map((b) => b.shape[0]),
+        (block, j) => tf.matMul(block, dense(m, m.blocks[j])),
+      ),
   }));
   return f(x) as tf.Tensor2D;
 }
